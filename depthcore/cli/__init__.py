@@ -1,0 +1,1 @@
+"""The ``depthcore`` command line."""
