@@ -15,10 +15,12 @@ from ..errors import UserError
 AUTO_CHANNELS = ("Y", "Z", "Depth.Z", "ViewLayer.Depth.Z", "depth", "R", "V")
 
 
-def _open(path: Path) -> OpenEXR.File:
+def _open(path: Path, header_only: bool = False) -> OpenEXR.File:
     if not path.is_file():
         raise UserError("file does not exist", path)
     try:
+        if header_only:  # headers only: no pixel data is read or decompressed
+            return OpenEXR.File(str(path), header_only=True)
         return OpenEXR.File(str(path), separate_channels=True)
     except Exception as exc:  # OpenEXR raises plain RuntimeError/ValueError for bad files
         raise UserError(f"not a readable OpenEXR file ({str(exc).splitlines()[0][:120]})", path) from exc
@@ -31,16 +33,16 @@ def _window(header: dict, key: str) -> tuple[int, int, int, int]:
 
 def exr_channels(path: str | os.PathLike[str]) -> list[str]:
     """Names of all channels of all parts of an EXR file."""
-    exr = _open(Path(path))
+    exr = _open(Path(path), header_only=True)
     names: list[str] = []
     for part in exr.parts:
-        names.extend(part.channels.keys())
+        names.extend(chan.name for chan in part.header.get("channels", []))
     return names
 
 
 def exr_header(path: str | os.PathLike[str]) -> dict:
     """Header of the first part (attributes such as depthcore metadata)."""
-    return dict(_open(Path(path)).header())
+    return dict(_open(Path(path), header_only=True).header())
 
 
 def read_exr_channels(
@@ -95,15 +97,22 @@ def _embed_in_display_window(arr: np.ndarray, header: dict) -> np.ndarray:
 
 
 def pick_channel(available: list[str], wanted: str | None, path: str | os.PathLike[str]) -> str:
-    """Choose the depth channel: the one asked for, else the first of AUTO_CHANNELS, else *.Depth.Z."""
+    """The depth channel: the one asked for, else Y, Z, Depth.Z, ViewLayer.Depth.Z, depth, any *.Depth.Z, R, V."""
     if wanted is not None:
         if wanted in available:
             return wanted
         raise UserError(f"no channel {wanted!r} (channels: {', '.join(available) or 'none'})", path)
+    plain = [n for n in AUTO_CHANNELS if n not in ("R", "V")]
+    for name in plain:
+        if name in available:
+            return name
+    for name in available:  # any view layer's depth pass beats a colour channel
+        if name.endswith(".Depth.Z"):
+            return name
     for name in AUTO_CHANNELS:
         if name in available:
             return name
-    for suffix in (".Depth.Z", ".Z", ".Mist.Z", ".Y", ".R"):
+    for suffix in (".Z", ".Mist.Z", ".Y", ".R"):
         for name in available:
             if name.endswith(suffix):
                 return name
