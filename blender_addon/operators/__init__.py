@@ -1,0 +1,1 @@
+"""Operators of the Depth panel, one per module."""
