@@ -1,0 +1,77 @@
+"""Checks of pipeline inputs that need no Blender: .blend header, output folder, resolution, intrinsics."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import tempfile
+from pathlib import Path
+
+from ..camera import Intrinsics
+from ..errors import UserError
+
+_BLEND_MAGICS = (b"BLENDER", b"\x1f\x8b", b"\x28\xb5\x2f\xfd")  # plain, gzip, zstd compressed
+
+
+def check_blend_file(path: str | Path) -> Path:
+    """Raise UserError unless ``path`` is an existing file that starts like a .blend."""
+    path = Path(path)
+    if not path.exists():
+        raise UserError("scene file not found", path)
+    if not path.is_file():
+        raise UserError("scene path is not a file", path)
+    try:
+        with open(path, "rb") as f:
+            head = f.read(8)
+    except OSError as exc:
+        raise UserError(f"cannot read scene file ({exc.strerror})", path) from exc
+    if not head.startswith(_BLEND_MAGICS):
+        raise UserError("not a .blend file (no BLENDER header)", path)
+    return path
+
+
+def prepare_output_dir(path: str | Path) -> Path:
+    """Create the output folder if needed and check that files can be created in it."""
+    path = Path(path)
+    if path.exists() and not path.is_dir():
+        raise UserError("output path exists and is not a folder", path)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        fd, probe = tempfile.mkstemp(prefix=".write-test-", dir=path)
+    except OSError as exc:
+        raise UserError(f"output folder is not writable ({exc.strerror})", path) from exc
+    os.close(fd)
+    with contextlib.suppress(OSError):
+        os.unlink(probe)
+    return path
+
+
+def parse_resolution(text: str) -> tuple[int, int]:
+    """``"640x480"`` -> (640, 480)."""
+    try:
+        w, h = (int(v) for v in text.lower().split("x"))
+    except ValueError as exc:
+        raise UserError(f"bad resolution {text!r}: use WIDTHxHEIGHT, e.g. 512x512") from exc
+    if w < 1 or h < 1:
+        raise UserError(f"bad resolution {text!r}: must be positive")
+    return w, h
+
+
+def read_intrinsics_json(path: str | Path) -> Intrinsics:
+    """Intrinsics from JSON: an intrinsics record or a camera JSON written by a pipeline."""
+    path = Path(path)
+    try:
+        data = json.loads(path.read_text("utf-8"))
+    except FileNotFoundError as exc:
+        raise UserError("intrinsics file not found", path) from exc
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise UserError("intrinsics file is not JSON", path) from exc
+    if isinstance(data, dict) and "intrinsics" in data:
+        data = data["intrinsics"]
+    if not isinstance(data, dict):
+        raise UserError("intrinsics JSON must be an object with fx, fy, cx, cy, width, height", path)
+    try:
+        return Intrinsics.from_dict(data)
+    except UserError as exc:
+        raise UserError(exc.message, path) from exc
