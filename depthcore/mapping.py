@@ -112,19 +112,30 @@ def _curve(v: np.ndarray, start: np.ndarray, end: np.ndarray, curve: str, gamma:
 
 
 def _map_compressed(v, plan, levels, offsets, rule, out) -> None:
-    """Map compression: each span's distinct values spread evenly over its levels (order kept)."""
-    flat_v, flat_out = v.reshape(-1).astype(np.float64), out.reshape(-1)
+    """Map compression: each span's distinct values spread evenly over its levels (order kept).
+
+    Works span by span on copies of that span's values only, and ranks them with a chunked searchsorted, so
+    memory stays near a few copies of the image even when every pixel is distinct.
+    """
+    flat_v, flat_out = v.reshape(-1), out.reshape(-1)
     bounds = np.asarray(plan.boundaries(), dtype=np.float64)
-    idx = _span_index(flat_v, bounds, rule)
+    idx = np.empty(flat_v.size, dtype=np.int32)
+    for lo in range(0, flat_v.size, _CHUNK):
+        idx[lo : lo + _CHUNK] = _span_index(flat_v[lo : lo + _CHUNK].astype(np.float64), bounds, rule)
     for k, lv in enumerate(levels):
-        sel = np.flatnonzero(idx == k)
-        if sel.size == 0 or lv == 0:
+        if lv == 0:
             continue
-        uniq, inverse = np.unique(flat_v[sel], return_inverse=True)
+        sel = np.flatnonzero(idx == k)
+        if sel.size == 0:
+            continue
+        vals = flat_v[sel]
+        uniq = np.unique(vals)
         n = uniq.size
         top = lv if rule == "daz" else lv - 1
-        pos = np.zeros(n) if n == 1 else np.arange(n) / (n - 1) * top
-        flat_out[sel] = offsets[k] + np.rint(pos).astype(np.int64)[inverse]
+        for lo in range(0, sel.size, _CHUNK):
+            rank = np.searchsorted(uniq, vals[lo : lo + _CHUNK])
+            pos = np.zeros(rank.size) if n == 1 else rank / (n - 1) * top
+            flat_out[sel[lo : lo + _CHUNK]] = offsets[k] + np.rint(pos).astype(np.int64)
 
 
 def levels_to_grey(levels: np.ndarray, *, bits: int = 8, rule: Rule = "modern", invert: bool = False) -> np.ndarray:
