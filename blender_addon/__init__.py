@@ -12,6 +12,8 @@ from . import preferences, properties, results
 from .operators import (
     apply_normalise,
     backplane_preview,
+    compare_with_render,
+    estimate_depth,
     plan_load,
     plan_save,
     render_depth,
@@ -40,6 +42,8 @@ classes: tuple[type, ...] = (
     *plan_load.classes,
     *selection_levels.classes,
     *backplane_preview.classes,
+    *estimate_depth.classes,
+    *compare_with_render.classes,
     *span_list.classes,
     *panels.classes,
 )

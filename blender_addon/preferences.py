@@ -21,8 +21,19 @@ class DEPTHCORE_AP_preferences(bpy.types.AddonPreferences):
         default="",
     )
 
+    weights_dir: StringProperty(
+        name="Weights Folder",
+        description="Folder with one sub-folder of weights per model name (passed as --weights-dir); empty = "
+        "the Hugging Face cache",
+        subtype="DIR_PATH",
+        default="",
+    )
+
     def draw(self, context: bpy.types.Context) -> None:
         self.layout.prop(self, "estimator_python")
+        if not self.estimator_python.strip():
+            self.layout.label(text="Set a Python with: pip install 'depthcore[estimators]'", icon="INFO")
+        self.layout.prop(self, "weights_dir")
 
 
 classes = (DEPTHCORE_AP_preferences,)

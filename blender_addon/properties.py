@@ -135,6 +135,60 @@ class DEPTHCORE_PG_settings(bpy.types.PropertyGroup):
     write_mask: BoolProperty(name="Mask", description="Foreground mask PNG (white = surface)", default=False)
     write_plan: BoolProperty(name="Plan JSON", description="The span plan used", default=False)
     write_intrinsics: BoolProperty(name="Intrinsics JSON", description="Camera K and pose", default=False)
+    # -- Estimate (monocular depth in a separate Python) -------------------------------------------------
+    estimate_source: EnumProperty(
+        name="Source",
+        description="What the estimator sees",
+        items=[
+            ("RENDER", "Last Render", "The colour of the last depth render (falls back to the image when none)"),
+            ("IMAGE", "Image", "An image loaded in Blender"),
+        ],
+        default="RENDER",
+    )
+    estimate_keep_color: BoolProperty(
+        name="Keep Colour",
+        description="Render Depth also keeps the colour pass, so the estimator can see the render",
+        default=False,
+    )
+    estimate_image: PointerProperty(name="Image", type=bpy.types.Image, description="Image to estimate depth for")
+    estimate_model: StringProperty(
+        name="Model",
+        description="Model name (`depthcore weights list`), e.g. depth-anything-v2-small; ignored when a local "
+        "folder is set",
+        default="depth-anything-v2-small",
+    )
+    estimate_model_folder: StringProperty(
+        name="Local Weights", description="A local model folder (wins over the model name)", subtype="DIR_PATH"
+    )
+    estimate_device: EnumProperty(
+        name="Device",
+        items=[
+            ("auto", "Automatic", "CUDA, then MPS, then CPU"),
+            ("cpu", "CPU", "Run on the CPU"),
+            ("cuda", "CUDA", "Run on an NVIDIA GPU"),
+            ("mps", "MPS", "Run on Apple silicon"),
+        ],
+        default="auto",
+    )
+    estimate_fp32: BoolProperty(name="FP32", description="Full precision on GPUs (fp16 is the GPU default)")
+    estimate_resolution: IntProperty(
+        name="Resolution", description="MiDaS detect resolution (ControlNet preprocessor)", default=512, min=64,
+        max=4096,
+    )
+    estimate_input_size: IntProperty(
+        name="Input Size", description="Model input size for Depth Anything models (0 = the model's own)",
+        default=0, min=0, max=4096,
+    )
+    estimate_align: EnumProperty(
+        name="Align",
+        description="How a relative estimate is fitted to the rendered depth (for the plan and for Compare)",
+        items=[
+            ("scale-shift", "Scale and Shift", "Least-squares scale and shift (in disparity space for disparity)"),
+            ("scale", "Scale", "Least-squares scale only"),
+            ("none", "None", "Use the values as estimated (metric models)"),
+        ],
+        default="scale-shift",
+    )
 
 
 def plan_from_settings(settings: DEPTHCORE_PG_settings) -> SpanPlan | None:

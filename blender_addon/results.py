@@ -67,6 +67,7 @@ def store(scene: bpy.types.Scene, result: FrameResult) -> LastRender:
 
 def clear() -> None:
     _LAST.clear()
+    _ESTIMATES.clear()
 
 
 @bpy.app.handlers.persistent
@@ -82,6 +83,8 @@ def render_options(scene: bpy.types.Scene, *, object_index: bool = True) -> Rend
     outputs = {"depth", "distance"}
     if object_index:
         outputs.add("object_index")
+    if s.estimate_keep_color:
+        outputs.add("color")  # kept for the Estimate subpanel
     backplane: float | str | None = None
     if s.use_backplane:
         backplane = "auto" if s.backplane_auto else float(s.backplane_depth)
@@ -170,6 +173,8 @@ def refresh(scene: bpy.types.Scene) -> str | None:
         return None
     try:
         normalise_last(scene)
+        if (est := get_estimate(scene)) is not None:
+            normalise_estimate(scene, est)  # the estimate follows the same plan
     except (UserError, PlanError, ValueError) as exc:
         return str(exc)
     return None
@@ -336,3 +341,151 @@ def give_range_levels(plan: SpanPlan, start: float, last_depth: float, levels: i
     for k in others:
         plan.spans[k].levels = int(shares[k] * scale + 1e-9)  # floor once: never over the budget
     return index
+
+
+# -- monocular estimate (Estimate subpanel) ----------------------------------------------------------------
+ESTIMATED_IMAGE = "Depth Estimated"
+ESTIMATED_NORMALISED_IMAGE = "Depth Estimated Normalised"
+ESTIMATE_IMAGES = (ESTIMATED_IMAGE, ESTIMATED_NORMALISED_IMAGE)
+
+
+@dataclass
+class Estimate:
+    """One scene's last monocular estimate, kept in memory like the last render.
+
+    ``values`` are the estimator's raw output (``kind`` "depth" or "disparity", ``units`` "m" or "relative").
+    ``depth`` is what the span plan normalises: planar depth in scene units, either the metric estimate itself
+    or a relative one aligned to the last render's depth (``alignment`` = (mode, scale, shift, space)); None when
+    neither is possible (the estimate is then normalised over its own range).
+    """
+
+    values: np.ndarray
+    kind: str
+    units: str
+    model: str
+    source: str
+    exr_bytes: bytes  # the estimator's own EXR, kept to hand it to `depthcore eval` unchanged
+    exr_name: str = "estimate.depth.exr"
+    depth: np.ndarray | None = None
+    alignment: tuple[str, float, float, str] | None = None
+    normalised: NormaliseResult | None = None
+    metrics: dict | None = None  # `depthcore eval --json` of the last Compare with Render
+
+    def summary(self) -> str:
+        h, w = self.values.shape
+        how = "own range" if self.depth is None else ("metric" if self.alignment is None else "aligned to render")
+        return f"{self.model}: {w}x{h} {self.kind} ({self.units}), {how}"
+
+
+_ESTIMATES: dict[str, Estimate] = {}
+
+
+def get_estimate(scene: bpy.types.Scene) -> Estimate | None:
+    return _ESTIMATES.get(scene.name_full)
+
+
+def clear_estimates() -> None:
+    _ESTIMATES.clear()
+
+
+def render_color_png(scene: bpy.types.Scene, dest: Path) -> tuple[Path, str]:
+    """Write the picture to estimate as an 8-bit sRGB PNG: the last render's colour, else the chosen image."""
+    s = scene.depthcore
+    last = get(scene)
+    if s.estimate_source == "RENDER" and last is not None:
+        if last.result.color is None:
+            raise UserError("the last render kept no colour: tick 'Keep Colour' under Estimate and render depth "
+                            "again, or estimate an image")
+        write_png(dest, np.ascontiguousarray(last.result.color[..., :3]))
+        return dest, "render"
+    img = s.estimate_image
+    if img is None:
+        raise UserError("nothing to estimate: render depth (with 'Keep Colour') or choose an image")
+    w, h = img.size
+    if w == 0 or h == 0:
+        raise UserError(f"image '{img.name}' has no pixels", bpy.path.abspath(img.filepath) or None)
+    rgba = images.read_rgba(img)
+    if img.is_float:
+        from .render.passes import linear_to_srgb8
+
+        rgb = linear_to_srgb8(rgba[..., :3])
+    else:
+        rgb = np.round(np.clip(rgba[..., :3], 0.0, 1.0) * 255.0).astype(np.uint8)
+    write_png(dest, np.ascontiguousarray(rgb))
+    return dest, img.name
+
+
+def load_estimate(scene: bpy.types.Scene, exr: Path, model: str, source: str) -> Estimate:
+    """Read the estimator's EXR, align it to the last render when useful, normalise and show it."""
+    from depthcore.io import read_depth
+
+    image = read_depth(exr)
+    kind = "disparity" if image.kind == "disparity" or image.channel == "disparity" else "depth"
+    est = Estimate(values=np.asarray(image.values, np.float32), kind=kind, units=str(image.units), model=model,
+                   source=source, exr_bytes=exr.read_bytes(), exr_name=exr.name)
+    estimate_depth_for_plan(scene, est)
+    _ESTIMATES[scene.name_full] = est
+    show_estimate(scene, est)
+    return est
+
+
+def show_estimate(scene: bpy.types.Scene, est: Estimate) -> NormaliseResult:
+    """The values the plan sees as a float image (scene-unit depth, or the raw estimate) and the grey map."""
+    images.put_values(ESTIMATED_IMAGE, est.depth if est.depth is not None else est.values)
+    return normalise_estimate(scene, est)
+
+
+def estimate_depth_for_plan(scene: bpy.types.Scene, est: Estimate) -> None:
+    """Give ``est`` a planar depth in scene units when the span plan can apply to it.
+
+    A relative estimate of the render is aligned to the rendered depth (foreground pixels, the panel's
+    alignment, in disparity space for disparity) with depthcore's own ``align_prediction``; a metric estimate
+    is used as it is when alignment is off or no render of the same size is there.
+    """
+    from depthcore.eval import align_prediction
+
+    s = scene.depthcore
+    last = get(scene)
+    metric = est.kind == "depth" and est.units not in ("relative", "unknown")
+    est.depth, est.alignment = None, None
+    if last is not None and s.estimate_align != "none" and last.result.depth.shape == est.values.shape:
+        r = last.result
+        mask = ~r.background & np.isfinite(r.depth) & np.isfinite(est.values)
+        if mask.any():
+            depth, scale, shift, space = align_prediction(est.values, r.depth, mask, est.kind, s.estimate_align)
+            est.depth = depth.astype(np.float32)
+            est.alignment = (s.estimate_align, float(scale), float(shift), space)
+            return
+    if metric:
+        est.depth = est.values
+
+
+def normalise_estimate(scene: bpy.types.Scene, est: Estimate | None = None) -> NormaliseResult:
+    """Normalise the estimate with the panel's span plan and options (exactly as ``depthcore normalise``).
+
+    Depth in scene units gets the scene's plan (the one shown in the panel, automatic or edited); an estimate
+    without scene units gets an automatic plan over its own range, inverted for disparity so near stays white.
+    """
+    est = est or get_estimate(scene)
+    if est is None:
+        raise UserError("nothing estimated yet: press Estimate Depth first")
+    s = scene.depthcore
+    options = normalise_options(scene, None)
+    if est.depth is not None:
+        res = normalise(est.depth, options, plan=plan_from_settings(s))
+    else:
+        options.invert = options.invert != (est.kind == "disparity")
+        res = normalise(est.values, options, plan=None)
+    est.normalised = res
+    images.put_grey(ESTIMATED_NORMALISED_IMAGE, res.grey)
+    return res
+
+
+def rendered_depth_exr(scene: bpy.types.Scene, dest: Path) -> Path:
+    """The last render's planar depth as an EXR for ``depthcore eval`` (background and backplane = inf)."""
+    last = get(scene)
+    if last is None:
+        raise UserError("nothing rendered yet: press Render Depth first")
+    r = last.result
+    depth = np.where(r.background, np.inf, r.depth).astype(np.float32)
+    return write_exr(dest, {"Z": depth}, {**r.meta(), "kind": "depth"})

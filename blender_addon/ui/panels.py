@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import bpy
 
-from .. import images, results
+from .. import images, preferences, results
 
 
 class DepthPanel:
@@ -167,6 +167,53 @@ class DEPTHCORE_PT_output(DepthPanel, bpy.types.Panel):
         layout.operator("depthcore.save_outputs", icon="FILE_TICK")
 
 
+class DEPTHCORE_PT_estimate(DepthPanel, bpy.types.Panel):
+    bl_label = "Estimate"
+    bl_parent_id = "DEPTHCORE_PT_main"
+    bl_options = {"DEFAULT_CLOSED"}
+
+    def draw(self, context):
+        layout = self.layout
+        scene = context.scene
+        s = scene.depthcore
+        addon = context.preferences.addons.get(preferences.DEPTHCORE_AP_preferences.bl_idname)
+        if addon is not None and not addon.preferences.estimator_python.strip():
+            box = layout.box()
+            box.alert = True
+            box.label(text="Set the Estimator Python in the add-on preferences", icon="ERROR")
+        col = layout.column()
+        col.use_property_split = True
+        col.prop(s, "estimate_source")
+        if s.estimate_source == "RENDER":
+            col.prop(s, "estimate_keep_color")
+            last = results.get(scene)
+            if last is not None and last.result.color is None:
+                col.label(text="Last render has no colour: render again", icon="INFO")
+        col.prop(s, "estimate_image")
+        col.prop(s, "estimate_model")
+        col.prop(s, "estimate_model_folder")
+        col.prop(s, "estimate_device")
+        col.prop(s, "estimate_fp32")
+        col.prop(s, "estimate_resolution")
+        col.prop(s, "estimate_input_size")
+        col.prop(s, "estimate_align")
+        row = layout.row(align=True)
+        row.operator("depthcore.estimate_depth", icon="IMAGE_ZDEPTH")
+        row.operator("depthcore.estimate_normalise", icon="FILE_REFRESH", text="")
+        est = results.get_estimate(scene)
+        if est is None:
+            return
+        layout.label(text=est.summary(), icon="CHECKMARK")
+        layout.operator("depthcore.compare_with_render", icon="ORIENTATION_VIEW")
+        if est.metrics is not None:
+            box = layout.box()
+            m = est.metrics
+            box.label(text=f"AbsRel {m['abs_rel']:.4f}")
+            box.label(text=f"delta1 {m['delta1']:.4f}")
+            box.label(text=f"RMSE {m['rmse']:.4f}")
+            box.label(text=f"align {m['align']} ({m.get('space', '')}), {m.get('pixels', 0)} px")
+
+
 classes = (
     DEPTHCORE_PT_main,
     DEPTHCORE_PT_render,
@@ -174,4 +221,5 @@ classes = (
     DEPTHCORE_PT_normalise,
     DEPTHCORE_PT_histogram,
     DEPTHCORE_PT_output,
+    DEPTHCORE_PT_estimate,
 )
