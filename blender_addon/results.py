@@ -318,31 +318,6 @@ def selection_depth_range(result: FrameResult, names: set[str]) -> tuple[float, 
     return float(d.min()), float(d.max())
 
 
-def give_range_levels(plan: SpanPlan, start: float, last_depth: float, levels: int, name: str) -> int:
-    """Make ``[start, last_depth]`` one span with ``levels``; the other spans keep their level density.
-
-    Spans cut out of an old span get that span's levels in proportion to their depth width; if the total
-    then exceeds the budget the other spans shrink in proportion, so the plan stays within its budget.
-    Returns the new span's index.
-    """
-    if levels > plan.budget:
-        raise PlanError(f"{levels} levels is more than the plan's budget of {plan.budget}")
-    before = plan.copy()
-    end = float(np.nextafter(np.float32(last_depth), np.float32(np.inf)))  # half-open: include the farthest
-    index = plan.insert_span(start, end, levels, name)
-    others = [k for k in range(len(plan.spans)) if k != index]
-    shares = {
-        k: sum(old.levels * max(0.0, min(plan.spans[k].end, old.end) - max(plan.spans[k].start, old.start))
-               / old.width for old in before.spans)
-        for k in others
-    }
-    wanted = sum(shares.values())
-    scale = min(1.0, (plan.budget - levels) / wanted) if wanted > 0 else 1.0
-    for k in others:
-        plan.spans[k].levels = int(shares[k] * scale + 1e-9)  # floor once: never over the budget
-    return index
-
-
 # -- monocular estimate (Estimate subpanel) ----------------------------------------------------------------
 ESTIMATED_IMAGE = "Depth Estimated"
 ESTIMATED_NORMALISED_IMAGE = "Depth Estimated Normalised"

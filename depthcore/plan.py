@@ -18,6 +18,8 @@ from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+import numpy as np
+
 from .atomic import atomic_write_text
 from .errors import UserError
 
@@ -197,6 +199,34 @@ class SpanPlan:
         self.spans[i].levels = int(levels)
         self.spans[i].name = name
         return i
+
+    def give_range(self, start: float, last: float, levels: int, name: str = "") -> int:
+        """Make ``[start, last]`` one span with ``levels``; the other spans keep their level density.
+
+        Object-aware allocation: ``last`` is the farthest depth that must fall inside the span. Spans cut out
+        of an old span get that span's levels in proportion to their depth width; if the total then exceeds the
+        budget the other spans shrink in proportion, so the plan stays within its budget. Returns the index.
+        """
+        if levels > self.budget:
+            raise PlanError(f"{levels} levels is more than the plan's budget of {self.budget}")
+        before = self.copy()
+        # The next float32 above ``last``: depth images are float32, and the end must survive float32 storage
+        # (Blender properties) without collapsing onto ``last``.
+        end = float(np.nextafter(np.float32(last), np.float32(np.inf)))
+        index = self.insert_span(start, end, levels, name)
+        shares = {
+            k: sum(
+                old.levels * max(0.0, min(span.end, old.end) - max(span.start, old.start)) / old.width
+                for old in before.spans
+            )
+            for k, span in enumerate(self.spans)
+            if k != index
+        }
+        wanted = sum(shares.values())
+        scale = min(1.0, (self.budget - levels) / wanted) if wanted > 0 else 1.0
+        for k, share in shares.items():
+            self.spans[k].levels = int(share * scale + 1e-9)  # floor once: never over the budget
+        return index
 
     def copy(self) -> SpanPlan:
         return SpanPlan.from_dict(self.to_dict())

@@ -39,7 +39,7 @@ class DEPTHCORE_OT_selection_levels(bpy.types.Operator):
             return {"CANCELLED"}
 
         def edit(plan):
-            index = results.give_range_levels(plan, start, end, self.levels, label)
+            index = plan.give_range(start, end, self.levels, label)
             scene.depthcore.span_index = index
 
         outcome = results.edit_plan(self, context, edit)
