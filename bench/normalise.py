@@ -58,9 +58,12 @@ def make_exr(path: Path, seed: int = 0) -> None:
     write_exr(path, {"Y": depth}, {"kind": "depth", "units": "m"})
 
 
+RUN_ENV = {**os.environ, "PYTHONPATH": str(ROOT)}
+
+
 def timed(cmd: list[str]) -> tuple[float, int, float]:
     """Wall seconds, peak RSS (bytes) and CPU seconds (user + system) of one process."""
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env = RUN_ENV
     t0 = time.perf_counter()
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     _, status, usage = os.wait4(proc.pid, 0)
@@ -94,11 +97,6 @@ def parallel_control(jobs: int = 2, tasks: int = 8, n: int = 2_000_000) -> float
     return serial / parallel
 
 
-def median_run(cmd: list[str], runs: int) -> tuple[float, int]:
-    results = [timed(cmd)[:2] for _ in range(runs)]
-    return statistics.median(r[0] for r in results), max(r[1] for r in results)
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=7)
@@ -115,7 +113,14 @@ def main() -> int:
     try:
         src = work / "frame.exr"
         # generated in a child process: a forked child's peak RSS starts from its parent's, so the parent stays small
-        subprocess.run([py, __file__, "--make-exr", str(src)], check=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
+        subprocess.run([py, __file__, "--make-exr", str(src)], check=True, env=RUN_ENV)
+        # Bytecode is cached as after a normal install (pip compiles it); an environment with
+        # PYTHONDONTWRITEBYTECODE=1 would recompile depthcore's modules in every run. The cache lives in the
+        # work folder, never in the repository.
+        if os.environ.get("PYTHONDONTWRITEBYTECODE"):
+            RUN_ENV.pop("PYTHONDONTWRITEBYTECODE")
+            RUN_ENV["PYTHONPYCACHEPREFIX"] = str(work / "pycache")
+            print("note: PYTHONDONTWRITEBYTECODE is set here; runs use a bytecode cache in the work folder")
         image_bytes = W * H * 4
         floor_py = work / "floor.py"
         floor_py.write_text(FLOOR)
@@ -168,16 +173,26 @@ def main() -> int:
                 dst = many / f"frame_{i:03}.exr"
                 shutil.copyfile(src, dst)
                 files.append(str(dst))
-            res = {}
+            cmds = {}
             for jobs in (1, 2):
                 o = work / f"out_j{jobs}"
                 o.mkdir(exist_ok=True)
-                cmd = [py, "-m", "depthcore", "normalise", *files, "--out-dir", str(o), "-q", "-j", str(jobs)]
-                res[jobs] = median_run(cmd, max(1, args.runs // 3))
+                cmds[jobs] = [py, "-m", "depthcore", "normalise", *files, "--out-dir", str(o), "-q", "-j", str(jobs)]
+            walls: dict[int, list[float]] = {1: [], 2: []}
+            cpus: dict[int, list[float]] = {1: [], 2: []}
+            controls = []
+            for _ in range(max(3, args.runs // 3)):  # interleaved, with the control, so load changes hit all alike
+                for jobs, cmd in cmds.items():
+                    wall, _, cpu = timed(cmd)
+                    walls[jobs].append(wall)
+                    cpus[jobs].append(cpu)
+                controls.append(parallel_control())
+            w1, w2 = statistics.median(walls[1]), statistics.median(walls[2])
             print(
-                f"{args.files} files: -j 1 {res[1][0]:.2f} s, -j 2 {res[2][0]:.2f} s, "
-                f"speed-up {res[1][0] / res[2][0]:.2f}x (cores: {os.cpu_count()}; "
-                f"control: a pure CPU burn gets {parallel_control():.2f}x from 2 processes right now)"
+                f"{args.files} files: -j 1 {w1:.2f} s, -j 2 {w2:.2f} s, speed-up {w1 / w2:.2f}x "
+                f"(CPU used per wall second: -j 1 {statistics.median(cpus[1]) / w1:.2f}, "
+                f"-j 2 {statistics.median(cpus[2]) / w2:.2f}; {os.cpu_count()} cores; control: a pure CPU burn "
+                f"gets {statistics.median(controls):.2f}x from 2 processes on this machine now)"
             )
     finally:
         if args.keep is None:

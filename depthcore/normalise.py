@@ -187,8 +187,8 @@ def normalise(
     opts = options or NormaliseOptions()
     opts.validate()
     v = np.asarray(values)
-    if v.ndim != 2:
-        raise UserError(f"expected a 2-D depth image, got shape {v.shape}")
+    if v.ndim != 2 or v.size == 0:
+        raise UserError(f"expected a non-empty 2-D depth image, got shape {v.shape}")
     if not np.issubdtype(v.dtype, np.floating):
         v = v.astype(np.float32)
     bg, obs_lo, obs_hi = _scan(v, opts)

@@ -52,16 +52,24 @@ def check_outputs(sources: Iterable[str | os.PathLike[str]], spec: OutputSpec) -
     """Before anything is written: refuse outputs that would overwrite an input or collide with each other."""
     sources = [Path(s) for s in sources]
     inputs = {p.resolve() for p in sources}
+    inodes = {(st.st_dev, st.st_ino) for st in (_stat(p) for p in sources) if st is not None}
     seen: dict[Path, Path] = {}
     for src in sources:
         for dest in output_paths(src, spec).values():
             key = dest.resolve()
-            if key in inputs:
+            st = _stat(dest)
+            if key in inputs or (st is not None and (st.st_dev, st.st_ino) in inodes):  # same path, link or hardlink
                 raise UserError("refusing to overwrite an input file", dest)
-            refuse_overwrite_input(dest, sources)
             if key in seen and seen[key] != src.resolve():
                 raise UserError(f"two inputs would write the same output ({seen[key].name} and {src.name})", dest)
             seen[key] = src.resolve()
+
+
+def _stat(path: Path) -> os.stat_result | None:
+    try:
+        return path.stat()
+    except OSError:
+        return None
 
 
 def output_meta(image: DepthImage, result: NormaliseResult, options: NormaliseOptions) -> dict[str, object]:

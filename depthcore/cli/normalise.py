@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import time
 from dataclasses import dataclass
@@ -61,6 +60,11 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     p.add_argument("-j", "--jobs", type=int, default=1, metavar="N", help="worker processes (default 1)")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar and no summary")
     p.set_defaults(func=run)
+
+    def one_line_error(message: str) -> None:  # argparse would print the whole usage first
+        p.exit(2, f"{p.prog}: error: {message} (see {p.prog} --help)\n")
+
+    p.error = one_line_error  # type: ignore[method-assign]
     return p
 
 
@@ -71,7 +75,6 @@ class _Job:
     options: NormaliseOptions
     plan: SpanPlan | None
     spec: OutputSpec
-    inputs: tuple[str, ...]
     histogram: bool
 
 
@@ -140,7 +143,7 @@ def _process(job: _Job) -> tuple[str, str, tuple[float, float] | None, str]:
             values = image.values[~background_of(image.values, job.options)]
             text = "\n".join([f"{job.path}:", *text_histogram(values)])
         result = normalise(image.values, job.options, job.plan)
-        write_outputs(image, result, job.options, job.spec, job.inputs)
+        write_outputs(image, result, job.options, job.spec)  # check_outputs already vetted every input
         return "ok", text, result.range, image.units
     except UserError as exc:
         return "error", str(exc) if exc.path else f"{job.path}: {exc}", None, ""
@@ -152,6 +155,7 @@ def _map(func, jobs: list[_Job], workers: int, progress: bool, desc: str):
     if progress and len(jobs) > 1:
         from tqdm import tqdm
 
+        tqdm.monitor_interval = 0  # no monitor thread: worker processes are forked while the bar is shown
         bar = tqdm(total=len(jobs), desc=desc, unit="file", disable=None, file=sys.stderr)
     try:
         if workers > 1 and len(jobs) > 1:
@@ -197,11 +201,10 @@ def run(args: argparse.Namespace) -> int:
             raise UserError("--out-dir is not a folder", args.out_dir)
         args.out_dir.mkdir(parents=True, exist_ok=True)
     spec = OutputSpec(args.out_dir, args.mask, args.exr, args.histogram_png)
-    check_outputs(args.files, spec)
-    inputs = tuple(os.fspath(f) for f in args.files)
+    check_outputs(args.files, spec)  # no output may be an input or collide with another file's output
 
     def jobs_for(options: NormaliseOptions) -> list[_Job]:
-        return [_Job(f, args.channel, options, plan, spec, inputs, args.histogram) for f in args.files]
+        return [_Job(f, args.channel, options, plan, spec, args.histogram) for f in args.files]
 
     progress = not args.quiet
     if args.global_range and len(args.files) > 0:
@@ -223,7 +226,7 @@ def run(args: argparse.Namespace) -> int:
             errors.append(text)
             continue
         done += 1
-        units = units or unit
+        units = units or (unit if unit != "unknown" else "")
         if text:
             print(text)
         if rng is not None:

@@ -168,6 +168,7 @@ def test_user_mistakes_one_line_exit_2(tmp_path, make, args, needles):
         raw_exr(tmp_path / "e.exr", {"Y": np.ones((4, 4)), "Z": np.ones((4, 4))})
     proc = run_cli("normalise", *args, cwd=tmp_path)
     assert_one_line_error(proc, *needles)
+    assert len(proc.stderr.strip().splitlines()) == 1, proc.stderr
     assert not list(tmp_path.glob("*.png"))
 
 
@@ -190,3 +191,19 @@ def test_one_bad_file_among_good_ones(tmp_path):
     assert_one_line_error(proc, "nochan.exr", "no channel 'Y'")
     assert (tmp_path / "ok.depth.png").exists() and not (tmp_path / "nochan.depth.png").exists()
     assert "normalised 1 of 2 file(s), 1 failed" in proc.stdout
+
+
+def test_check_outputs_catches_links_to_inputs(tmp_path):
+    from depthcore.errors import UserError
+    from depthcore.outputs import OutputSpec, check_outputs
+
+    raw_exr(tmp_path / "a.exr", {"Y": np.ones((2, 2))})
+    raw_exr(tmp_path / "b.exr", {"Y": np.ones((2, 2))})
+    check_outputs([tmp_path / "a.exr", tmp_path / "b.exr"], OutputSpec())
+    (tmp_path / "b.depth.png").hardlink_to(tmp_path / "a.exr")  # b's output is a's input under another name
+    with pytest.raises(UserError, match="overwrite an input"):
+        check_outputs([tmp_path / "a.exr", tmp_path / "b.exr"], OutputSpec())
+    (tmp_path / "b.depth.png").unlink()
+    (tmp_path / "b.depth.png").symlink_to(tmp_path / "a.exr")
+    with pytest.raises(UserError, match="overwrite an input"):
+        check_outputs([tmp_path / "a.exr", tmp_path / "b.exr"], OutputSpec())

@@ -115,6 +115,9 @@ def test_invalid_options():
     ):
         with pytest.raises(UserError):
             normalise(grid(1, 2), opts)
+    for bad in (np.zeros((0, 4), np.float32), np.zeros((2, 2, 2), np.float32)):
+        with pytest.raises(UserError, match="2-D"):
+            normalise(bad)
     with pytest.raises(UserError, match="inverse"):
         normalise(grid(-1, 2), NormaliseOptions(curve="inverse"))
 
@@ -313,3 +316,11 @@ def test_compression_with_clamping_and_background_equals_map_levels():
     expected = levels_to_grey(map_levels(prepared, plan, compression=True))
     np.testing.assert_array_equal(r.grey, expected)
     assert (r.grey[(v >= 4) & (v < 6)] == 0).all() and r.background[(v >= 4) & (v < 6)].all()
+
+
+def test_under_allocation_leaves_the_dark_levels_unused():
+    v = np.linspace(1, 3, 500, dtype=np.float32)[None]
+    plan = SpanPlan([Span(1, 2, 60), Span(2, 3, 40)], budget=256)
+    r = normalise(v, NormaliseOptions(), plan)
+    assert r.grey.max() == 255 and r.grey.min() == 255 - 99  # levels 0..99 only
+    assert len(np.unique(r.grey)) == 100 and not r.background.any()
