@@ -5,11 +5,9 @@ min/max, a percentile range, or an explicit / global range, narrowed by the near
 (given, or one span over the range with every level); the level engine of :mod:`depthcore.mapping`; grey values;
 optional seeded noise in the background.
 
-Memory and speed: the image is processed in blocks of rows so float64 temporaries stay cache-sized; full-size
-arrays are only the input, the background mask (bool) and the grey output. The levels follow the ``modern`` rule of
-:func:`depthcore.mapping.map_levels`, evaluated here per span with scalar bounds (:func:`_block_levels`) and, for map
-compression, from one argsort of the foreground (:func:`_compressed_levels`): the same float64 operations in the same
-order, so the same levels (tests hold them equal to ``map_levels``), many times faster and leaner on 4K frames.
+Memory and speed: the image is processed in blocks of rows by :mod:`depthcore.mapping`'s engine (span by span
+with scalar bounds; map compression from one argsort), so full-size arrays are only the input, the background mask
+(bool) and the grey output.
 """
 
 from __future__ import annotations
@@ -20,10 +18,8 @@ import numpy as np
 
 from .background import background_mask
 from .errors import UserError
-from .mapping import CURVES, scaled_levels
+from .mapping import CURVES, block_levels, block_rows, compressed_levels, span_table
 from .plan import PlanError, SpanPlan
-
-_BLOCK_PIXELS = 1 << 16  # ~512 KiB of float64 per block
 
 
 @dataclass
@@ -120,10 +116,6 @@ def observed_range(
     return _range(v, options, background, lo, hi)
 
 
-def _block_rows(shape: tuple[int, ...]) -> int:
-    return max(1, _BLOCK_PIXELS // (shape[1] or 1))
-
-
 def _min_max(v: np.ndarray, bg: np.ndarray) -> tuple[float, float]:
     """Foreground min and max (inf, -inf when there is none)."""
     if not bg.any():
@@ -136,7 +128,7 @@ def _scan(v: np.ndarray, options: NormaliseOptions) -> tuple[np.ndarray, float, 
     """One cache-friendly pass: the background mask and the foreground min / max."""
     bg = np.empty(v.shape, dtype=bool)
     lo, hi = np.inf, -np.inf
-    rows = _block_rows(v.shape)
+    rows = block_rows(v.shape)
     for r0 in range(0, v.shape[0], rows):
         block = v[r0 : r0 + rows]
         b = background_of(block, options)
@@ -213,19 +205,20 @@ def normalise(
     if rng_used is None:
         grey.fill(opts.maxval if opts.invert else 0)
     elif opts.compression:
-        levels = _compressed_levels(v, bg, _span_table(plan, out_levels), lo, hi)
+        levels = compressed_levels(v, bg, span_table(plan, out_levels=out_levels), clamp=(lo, hi))
         bg |= levels < 0
         _grey_into(levels, grey, opts)
     else:
-        spans = _span_table(plan, out_levels)
-        rows = _block_rows(v.shape)
+        spans = span_table(plan, out_levels=out_levels)
+        rows = block_rows(v.shape)
         # Background pixels are unmapped whatever their value, so only foreground outside the plan needs clamping.
         clamp = not (lo <= obs_lo and obs_hi <= hi)
-        may_unmap = any(lv <= 0 for _, _, lv, _, _ in spans)
+        may_unmap = any(row.levels <= 0 for row in spans)
         for r0 in range(0, v.shape[0], rows):
             block_bg = bg[r0 : r0 + rows]
             f = _prepare_block(v[r0 : r0 + rows], lo, hi, clamp)
-            levels = _block_levels(f, block_bg, spans, opts.curve, opts.gamma)
+            levels = block_levels(f, spans, curve=opts.curve, gamma=opts.gamma, inside=True)
+            levels[block_bg] = -1
             if may_unmap:  # a 0-level span or a gap: pixels beyond the background become unmapped
                 block_bg |= levels < 0
             _grey_into(levels, grey[r0 : r0 + rows], opts)
@@ -246,105 +239,6 @@ def _prepare_block(block: np.ndarray, lo: float, hi: float, clamp: bool) -> np.n
         np.copyto(f, lo, where=f < lo)
         np.copyto(f, hi, where=f > hi)
     return f
-
-
-def _span_table(plan: SpanPlan, out_levels: int) -> list[tuple[float, float, int, int, bool]]:
-    """(start, end, levels, offset, closed_end) per span, levels scaled to the output like map_levels does."""
-    levels = scaled_levels(plan, out_levels)
-    table, offset = [], 0
-    n = len(plan.spans)
-    for k, (span, lv) in enumerate(zip(plan.spans, levels)):
-        table.append((float(span.start), float(span.end), int(lv), offset, k == n - 1))
-        offset += int(lv)
-    return table
-
-
-def _block_levels(
-    f: np.ndarray, bg: np.ndarray, spans: list[tuple[float, float, int, int, bool]], curve: str, gamma: float
-) -> np.ndarray:
-    """Levels (int32, -1 = unmapped) of a float64 block, background pixels ``bg`` unmapped.
-
-    The modern rule of ``map_levels`` with the same float64 operations in the same order, evaluated span by span
-    with scalar bounds: identical levels (a test holds them equal), several times faster.
-    """
-    single = len(spans) == 1
-    out = np.empty(f.shape, dtype=np.int32) if single else np.full(f.shape, -1, dtype=np.int32)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        for start, end, lv, offset, closed in spans:
-            if lv <= 0:
-                if single:
-                    out.fill(-1)
-                continue
-            sel = None
-            if not single:
-                sel = (f >= start) & ((f <= end) if closed else (f < end))
-                if not sel.any():
-                    continue
-            if curve == "inverse":
-                t = (1.0 / start - 1.0 / f) / (1.0 / start - 1.0 / end)
-            else:
-                t = f - start
-                t /= end - start
-            # map_levels clips t to [0, 1]; here every selected value lies in [start, end], and IEEE rounding is
-            # monotonic, so t is already in [0, 1] and the clip would change nothing.
-            if curve == "gamma":
-                t = t**gamma
-            t *= lv - 1  # t in [0, 1], so the rounded level stays in [0, lv - 1]
-            np.rint(t, out=t)
-            if sel is None:  # one span: every clamped value is inside it
-                out[...] = t
-                if offset:
-                    out += offset
-            else:
-                q = t.astype(np.int32)
-                q += offset
-                np.copyto(out, q, where=sel)
-    out[bg] = -1
-    return out
-
-
-def _compressed_levels(
-    v: np.ndarray, bg: np.ndarray, spans: list[tuple[float, float, int, int, bool]], lo: float, hi: float
-) -> np.ndarray:
-    """Map compression (modern rule): in each span its n distinct depths get ``offset + rint(i / (n-1) * (L-1))``.
-
-    The same levels as ``map_levels(..., compression=True)`` on the clamped values (a test holds them equal), from
-    one argsort of the foreground and int32 ranks instead of float64 copies per span: about a third of the memory.
-    """
-    fg = v[~bg]
-    order = np.argsort(fg)
-    ranks_sorted = np.empty(fg.size, dtype=np.int32)  # rank of each sorted value among the distinct values
-    distinct = np.empty(fg.size, dtype=bool)
-    sorted_fg = fg[order]
-    distinct[:1] = True
-    np.not_equal(sorted_fg[1:], sorted_fg[:-1], out=distinct[1:])
-    np.cumsum(distinct, out=ranks_sorted)
-    ranks_sorted -= 1
-    uniq = sorted_fg[distinct].astype(np.float64)
-    del sorted_fg, distinct
-    # Clamping onto [lo, hi] is monotonic: it can only merge neighbouring distinct values at the ends.
-    np.copyto(uniq, lo, where=uniq < lo)
-    np.copyto(uniq, hi, where=uniq > hi)
-    merged = np.empty(uniq.size, dtype=bool)
-    merged[:1] = True
-    np.not_equal(uniq[1:], uniq[:-1], out=merged[1:])
-    clamped_rank = np.cumsum(merged, dtype=np.int64) - 1
-    uniq = uniq[merged]
-    table = np.full(uniq.size, -1, dtype=np.int32)
-    for start, end, lv, offset, closed in spans:
-        a = int(np.searchsorted(uniq, start, side="left"))
-        b = int(np.searchsorted(uniq, end, side="right" if closed else "left"))
-        n = b - a
-        if n <= 0 or lv <= 0:
-            continue
-        pos = np.zeros(n) if n == 1 else np.arange(n) / (n - 1) * (lv - 1)
-        table[a:b] = offset + np.rint(pos).astype(np.int64)
-    fg_levels = np.empty(fg.size, dtype=np.int32)
-    fg_levels[order] = table[clamped_rank][ranks_sorted]
-    del order, ranks_sorted
-    levels = np.full(v.shape, -1, dtype=np.int32)
-    levels[~bg] = fg_levels
-    return levels
 
 
 def _grey_into(levels: np.ndarray, grey: np.ndarray, opts: NormaliseOptions) -> None:
