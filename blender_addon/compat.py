@@ -89,5 +89,5 @@ def check_render_support(scene: bpy.types.Scene) -> None:
         # 5.0.1 fails to save any multilayer EXR with non-square pixels ("Error writing render result").
         raise UserError(
             f"Blender {version} cannot save multilayer EXR renders with non-square pixels "
-            f"(pixel aspect {r.pixel_aspect_x:g} x {r.pixel_aspect_y:g}); use pixel aspect 1 x 1 or Blender 4.5"
+            f"(pixel aspect {r.pixel_aspect_x:g} x {r.pixel_aspect_y:g}); use square pixels or Blender 4.5"
         )

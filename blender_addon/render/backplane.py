@@ -20,7 +20,8 @@ from .scene_state import SceneState
 
 NAME = "depthcore_backplane"
 AUTO_BEYOND = 1.01  # auto depth = farthest visible bounding-box depth * this
-GEOMETRY_TYPES = {"MESH", "CURVE", "CURVES", "SURFACE", "META", "FONT", "VOLUME", "POINTCLOUD", "GPENCIL"}
+# Object types Cycles renders into the data passes (grease pencil is drawn on top, without depth).
+GEOMETRY_TYPES = {"MESH", "CURVE", "CURVES", "SURFACE", "META", "FONT", "VOLUME", "POINTCLOUD"}
 
 
 def _box_corners_camera(matrix: np.ndarray, bound_box) -> np.ndarray:

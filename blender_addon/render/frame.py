@@ -33,7 +33,7 @@ class RenderCancelled(Exception):
 
 @dataclass
 class RenderOptions:
-    """What to render. Defaults: Cycles, the scene's samples and resolution, depth + distance, no plane."""
+    """What to render. Defaults: Cycles, the scene's samples and resolution, depth + distance."""
 
     engine: str = "CYCLES"
     samples: int | None = None  # None: the scene's Cycles samples
@@ -100,7 +100,8 @@ class FrameResult:
         """bool HxW: pixels whose first hit is one of the named objects (needs the object_index output)."""
         if self.object_index is None:
             raise UserError("render has no object index pass (add 'object_index' to the outputs)")
-        ids = [i for i, n in self.object_names.items() if n in set(names)]
+        wanted = set(names)
+        ids = [i for i, n in self.object_names.items() if n in wanted]
         return np.isin(self.object_index, ids) & ~self.background
 
     def depth_range(self, names: Iterable[str]) -> tuple[float, float] | None:

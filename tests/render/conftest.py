@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import sys
 import tempfile
 from pathlib import Path
@@ -11,7 +13,10 @@ REPO = Path(__file__).resolve().parents[2]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))  # blender_addon is not part of the depthcore wheel
 # bpy must never write to the user's ~/.config/blender: set before anything imports it.
-os.environ.setdefault("BLENDER_USER_RESOURCES", tempfile.mkdtemp(prefix="depthcore-bur-"))
+if "BLENDER_USER_RESOURCES" not in os.environ:
+    _resources = tempfile.mkdtemp(prefix="depthcore-bur-")
+    os.environ["BLENDER_USER_RESOURCES"] = _resources
+    atexit.register(shutil.rmtree, _resources, ignore_errors=True)
 
 import pytest  # noqa: E402
 

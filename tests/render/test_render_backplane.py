@@ -70,3 +70,23 @@ def test_backplane_outside_the_clip_range_is_a_user_error():
         render_depth_frame(scene, options=RenderOptions(backplane=1000.0))
     with pytest.raises(UserError, match="'auto'"):
         render_depth_frame(scene, options=RenderOptions(backplane="far"))
+
+
+def test_auto_backplane_ignores_objects_outside_the_frame():
+    import bpy
+    from mathutils import Matrix
+
+    scene = build_scene("persp", samples=1, objects=("Cube",))
+    base = render_depth_frame(scene, options=RenderOptions(backplane="auto")).backplane_depth
+    cam = scene.camera.matrix_world.normalized()
+    for name, at in (("Behind", (0, 0, 40.0)), ("Aside", (60.0, 0, -30.0)), ("Beyond", (0, 0, -150.0))):
+        bpy.ops.mesh.primitive_cube_add(size=2.0)
+        ob = bpy.context.active_object
+        ob.name = name
+        ob.matrix_world = cam @ Matrix.Translation(at)
+    res = render_depth_frame(scene, options=RenderOptions(backplane="auto"))
+    assert res.backplane_depth == pytest.approx(base)  # behind, beside, beyond clip_end: none count
+    bpy.ops.mesh.primitive_cube_add(size=2.0)
+    bpy.context.active_object.matrix_world = cam @ Matrix.Translation((0.5, 0, -30.0))
+    pushed = render_depth_frame(scene, options=RenderOptions(backplane="auto")).backplane_depth
+    assert pushed == pytest.approx(31.0 * 1.01)  # a visible one does
