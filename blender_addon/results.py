@@ -19,7 +19,7 @@ from depthcore.camera import write_camera_json
 from depthcore.errors import UserError
 from depthcore.histogram import histogram_png
 from depthcore.io import read_png, write_exr, write_png
-from depthcore.normalise import NormaliseOptions, NormaliseResult, normalise
+from depthcore.normalise import NormaliseOptions, NormaliseResult, normalise, options_for_file
 from depthcore.plan import PlanError, SpanPlan
 
 from . import images
@@ -449,8 +449,7 @@ def normalise_estimate(scene: bpy.types.Scene, est: Estimate | None = None) -> N
     if est.depth is not None:
         res = normalise(est.depth, options, plan=plan_from_settings(s))
     else:
-        options.invert = options.invert != (est.kind == "disparity")
-        res = normalise(est.values, options, plan=None)
+        res = normalise(est.values, options_for_file(options, est.kind, {}), plan=None)
     est.normalised = res
     images.put_grey(ESTIMATED_NORMALISED_IMAGE, res.grey)
     return res

@@ -12,7 +12,8 @@ with scalar bounds; map compression from one argsort), so full-size arrays are o
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import json
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -153,6 +154,28 @@ def _range(
     if options.far_clip is not None:
         hi = min(hi, float(options.far_clip))
     return lo, max(lo, hi)
+
+
+def options_for_file(options: NormaliseOptions, kind: str, meta: dict[str, object]) -> NormaliseOptions:
+    """Options adjusted to what a file says it holds.
+
+    Disparity grows toward the camera, so its grey ramp flips (near stays white; ``invert`` flips it back). A
+    backplane depth recorded by a depthcore render (``depthcore:backplane_depth``) is used unless one was given.
+    """
+    changes: dict[str, object] = {}
+    if kind == "disparity":
+        changes["invert"] = not options.invert
+    if options.backplane is None and (plane := _meta_number(meta.get("depthcore:backplane_depth"))) is not None:
+        changes["backplane"] = plane
+    return replace(options, **changes) if changes else options
+
+
+def _meta_number(value: object) -> float | None:
+    try:
+        number = json.loads(value.decode() if isinstance(value, bytes) else str(value))
+    except (TypeError, ValueError):
+        return None
+    return float(number) if isinstance(number, int | float) and np.isfinite(number) and number > 0 else None
 
 
 def check_plan(plan: SpanPlan) -> None:

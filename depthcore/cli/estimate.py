@@ -259,7 +259,7 @@ def estimate_image(path: Path, estimator, args: argparse.Namespace, plan: SpanPl
     """Estimate one image and write its outputs; returns the written paths."""
     from ..estimators.imaging import load_rgb
     from ..estimators.result import scaled_to_metric
-    from ..normalise import NormaliseOptions, normalise
+    from ..normalise import NormaliseOptions, normalise, options_for_file
     from ..video.writers import quantise
 
     rgb = load_rgb(path)
@@ -291,7 +291,7 @@ def estimate_image(path: Path, estimator, args: argparse.Namespace, plan: SpanPl
         )
     )
     if not args.no_grey:
-        opts = NormaliseOptions(bits=args.bits, invert=est.kind == "disparity", curve=args.curve)
+        opts = options_for_file(NormaliseOptions(bits=args.bits, curve=args.curve), est.kind, {})
         res = normalise(est.values, opts, plan)
         desc["grey"] = {
             "range": res.range,

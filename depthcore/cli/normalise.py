@@ -119,10 +119,11 @@ def _check_inputs(files: list[str]) -> None:
 def _file_range(job: _Job) -> tuple[float, float] | str | None:
     """One file's range for --global-range (streamed: the image is dropped before the next is read)."""
     from ..io import read_depth
-    from ..normalise import observed_range
+    from ..normalise import observed_range, options_for_file
 
     try:
-        return observed_range(read_depth(job.path, job.channel).values, job.options)
+        image = read_depth(job.path, job.channel)
+        return observed_range(image.values, options_for_file(job.options, image.kind, image.meta))
     except UserError as exc:
         return str(exc) if exc.path else f"{job.path}: {exc}"
 
@@ -130,20 +131,21 @@ def _file_range(job: _Job) -> tuple[float, float] | str | None:
 def _process(job: _Job) -> tuple[str, str, tuple[float, float] | None, str]:
     """Normalise and write one file: (status "ok"|"error", text to print, range, units)."""
     from ..io import read_depth
-    from ..normalise import normalise
+    from ..normalise import normalise, options_for_file
     from ..outputs import write_outputs
 
     try:
         image = read_depth(job.path, job.channel)
+        options = options_for_file(job.options, image.kind, image.meta)
         text = ""
         if job.histogram:
             from ..histogram import text_histogram
             from ..normalise import background_of
 
-            values = image.values[~background_of(image.values, job.options)]
+            values = image.values[~background_of(image.values, options)]
             text = "\n".join([f"{job.path}:", *text_histogram(values)])
-        result = normalise(image.values, job.options, job.plan)
-        write_outputs(image, result, job.options, job.spec)  # check_outputs already vetted every input
+        result = normalise(image.values, options, job.plan)
+        write_outputs(image, result, options, job.spec)  # check_outputs already vetted every input
         return "ok", text, result.range, image.units
     except UserError as exc:
         return "error", str(exc) if exc.path else f"{job.path}: {exc}", None, ""

@@ -183,7 +183,7 @@ def test_image_source_without_render_size_uses_its_own_range(run, tmp_path):
     assert r["image_estimate"] == "FINISHED"
     assert r["image_estimate_kind"] == ["disparity", "relative", "Photo", None, True]
     assert r["image_grey_size"] == [40, 30]
-    expected = cli_normalise(run.out / "image.depth.exr", tmp_path, "--invert")  # disparity: near = white
+    expected = cli_normalise(run.out / "image.depth.exr", tmp_path)  # disparity file: the CLI keeps near = white
     assert np.array_equal(np.load(run.out / "image_grey.npy"), expected)
 
 

@@ -207,3 +207,24 @@ def test_check_outputs_catches_links_to_inputs(tmp_path):
     (tmp_path / "b.depth.png").symlink_to(tmp_path / "a.exr")
     with pytest.raises(UserError, match="overwrite an input"):
         check_outputs([tmp_path / "a.exr", tmp_path / "b.exr"], OutputSpec())
+
+
+def test_disparity_file_keeps_near_white_and_recorded_backplane_is_used(tmp_path):
+    """A file that says it holds disparity maps large values to white; a recorded backplane becomes background."""
+    import subprocess
+    import sys
+
+    import numpy as np
+
+    from depthcore.io import read_png, write_exr
+
+    disp = np.array([[1.0, 2.0], [3.0, 4.0]], np.float32)
+    write_exr(tmp_path / "d.exr", {"disparity": disp}, {"kind": "disparity", "units": "relative"})
+    depth = np.array([[1.0, 2.0], [3.0, 5.0]], np.float32)
+    write_exr(tmp_path / "z.exr", {"depth": depth}, {"kind": "depth", "units": "m", "backplane_depth": 5.0})
+    for name in ("d.exr", "z.exr"):
+        proc = subprocess.run([sys.executable, "-m", "depthcore", "normalise", str(tmp_path / name), "-q"],
+                              capture_output=True, text=True)
+        assert proc.returncode == 0, proc.stderr
+    assert read_png(tmp_path / "d.depth.png").tolist() == [[0, 85], [170, 255]]
+    assert read_png(tmp_path / "z.depth.png").tolist() == [[255, 127], [0, 0]]  # 5.0 is the backplane
