@@ -108,8 +108,7 @@ def main() -> None:
     report["panels_in_module"] = [c.__name__ for c in sys.modules[f"{MODULE}.ui.panels"].classes]
     scene = driver.build_scene()
     s = scene.depthcore
-    s.samples = 4
-    s.output_dir = str(OUT / "render") + "/"
+    s.samples = 4  # output_dir stays "//depth/": the .blend is unsaved, so renders write no files
 
     self_check()
     draw_all("no_render")
@@ -143,6 +142,8 @@ def main() -> None:
         if not hasattr(results, "load_estimate") or "estimate_depth" not in dir(bpy.ops.depthcore):
             report["estimate_skipped"] = "the extension has no Estimate code"
             return
+        s.estimate_keep_color = True
+        report["render_with_colour"] = driver.op_outcome(lambda: bpy.ops.depthcore.render_depth())
         add_estimate(scene, results, prefs)
         draw_all("estimate")
         s.estimate_source = "IMAGE"

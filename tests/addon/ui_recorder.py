@@ -103,8 +103,11 @@ class OperatorProps:
         self._node["props"][name] = value if isinstance(value, (bool, int, float, str)) else str(value)
 
     def __getattr__(self, name: str) -> Any:
-        self._layout._error(f"reading {name!r} from operator {self._idname} properties")
-        raise AttributeError(name)
+        prop = self._rna.properties.get(name) if self._rna is not None else None
+        if prop is None or name == "rna_type":
+            self._layout._error(f"operator {self._idname} has no property {name!r}")
+            raise AttributeError(name)
+        return self._node["props"].get(name, getattr(prop, "default", None))
 
 
 class Layout:
