@@ -23,6 +23,9 @@ echo "== 3/4 preview of frame 0 (colour | grey map | classes | instances)"
 echo "== 4/4 a Daz/iRay-style depth EXR, normalised with the backplane cut and a histogram"
 "$py" scripts/demo_exr.py "$out/daz_demo.exr"
 .blender/4.2/python/bin/depthcore normalise "$out/daz_demo.exr" --far-clip 399 --mask --histogram-png
+mkdir -p "$out/with_plan"   # the same EXR with a span plan: more grey levels for the head and the hand
+.blender/4.2/python/bin/depthcore normalise "$out/daz_demo.exr" --far-clip 399 --plan docs/examples/daz_demo.plan.json \
+    --out-dir "$out/with_plan" --histogram-png
 
 cat <<DONE
 
@@ -32,5 +35,6 @@ Demo outputs in $out/:
   dataset/camera/<frame>.json intrinsics + camera pose
   preview.png                colour | grey map | classes | instances of frame 0
   daz_demo.depth.png         the normalised Daz-style EXR (+ .mask.png, .histogram.png)
+  with_plan/                 the same with docs/examples/daz_demo.plan.json (head 176 levels, hand 48)
 Open one in BlenderProc's viewer:  .venvs/blenderproc/bin/blenderproc vis hdf5 $out/dataset/0.hdf5 --save $out/vis
 DONE
