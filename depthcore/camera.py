@@ -21,6 +21,7 @@ import json
 import math
 import os
 from dataclasses import asdict, dataclass
+from pathlib import Path
 from typing import Literal
 
 import numpy as np
@@ -237,7 +238,7 @@ def write_camera_json(
 def read_camera_json(path: str | os.PathLike[str]) -> tuple[Intrinsics, np.ndarray | None]:
     """Read what :func:`write_camera_json` wrote: (intrinsics, camera-to-world in Blender axes or None)."""
     try:
-        rec = json.loads(open(path, encoding="utf-8").read())  # noqa: SIM115
+        rec = json.loads(Path(path).read_text(encoding="utf-8"))
     except FileNotFoundError as exc:
         raise UserError("file does not exist", path) from exc
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:

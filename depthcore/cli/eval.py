@@ -13,14 +13,12 @@ import json
 import re
 from pathlib import Path
 
-import numpy as np
-
 from ..errors import UserError
 from ..eval import ALIGNMENTS, covisible_fraction, evaluate, tae
+from ..io import read_depth
+from ..io.hdf5 import HDF5_SUFFIXES
 
-HDF5_SUFFIXES = (".hdf5", ".h5")
 # backgrounds of BlenderProc's HDF5 keys (depth: 1e10 is masked by eval already)
-HDF5_DISTANCE_BACKGROUND = 9999.5
 
 
 def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -82,49 +80,13 @@ def _frames(folder: Path) -> list[Path]:
     raise UserError("no depth frames in the folder (.exr, .hdf5, .npy, .npz or .png)", folder)
 
 
-def read_hdf5_depth(path: Path, key: str | None = None):
-    """One depth array from a BlenderProc-layout HDF5 frame (background -> inf), as a DepthImage."""
-    import h5py
-
-    from ..io import DepthImage
-
-    key = key or "depth"
-    try:
-        with h5py.File(path, "r") as f:
-            if key not in f:
-                have = ", ".join(k for k in f if isinstance(f[k], h5py.Dataset) and f[k].ndim == 2) or "none"
-                raise UserError(f"no array {key!r} (2-D arrays: {have})", path)
-            values = np.asarray(f[key][()], dtype=np.float32)
-            background = None
-            if key in ("distance", "antialiased_depth") and "distance" in f:
-                background = np.asarray(f["distance"][()]) >= HDF5_DISTANCE_BACKGROUND
-    except OSError as exc:
-        raise UserError(f"not a readable HDF5 file ({exc})", path) from exc
-    if values.ndim != 2:
-        raise UserError(f"array {key!r} is not a depth map (shape {values.shape})", path)
-    values = np.where(values >= 1e9, np.inf, values).astype(np.float32)
-    if background is not None:
-        values[background] = np.inf
-    kind = "distance" if key == "distance" else "depth"
-    return DepthImage(values, path, key, kind, "m")
-
-
-def read_any_depth(path: Path, channel: str | None = None):
-    """:func:`depthcore.io.read_depth`, plus HDF5 frames."""
-    from ..io import read_depth
-
-    if path.suffix.lower() in HDF5_SUFFIXES and path.is_file():
-        return read_hdf5_depth(path, channel)
-    return read_depth(path, channel)
-
-
 def run(args: argparse.Namespace) -> int:
     if args.tae:
         return _run_tae(args)
     if args.covisible or args.cameras:
         raise UserError(f"{'--covisible' if args.covisible else '--cameras'} only applies with --tae")
-    pred = read_any_depth(args.pred, args.pred_channel)
-    gt = read_any_depth(args.gt, args.gt_channel)
+    pred = read_depth(args.pred, args.pred_channel)
+    gt = read_depth(args.gt, args.gt_channel)
     kind = _kind(pred, args.kind)
     units = _units(pred)
     align = args.align or ("none" if kind == "depth" and units not in ("relative", "unknown") else "scale-shift")
@@ -161,8 +123,8 @@ def _run_tae(args: argparse.Namespace) -> int:
         raise UserError(
             f"{len(pred_files)} predictions, {len(gt_files)} truths and {len(cams)} cameras: counts differ"
         )
-    preds = [read_any_depth(p, args.pred_channel) for p in pred_files]
-    gts = [read_any_depth(p, args.gt_channel) for p in gt_files]
+    preds = [read_depth(p, args.pred_channel) for p in pred_files]
+    gts = [read_depth(p, args.gt_channel) for p in gt_files]
     Ks, poses = [], []
     for c, g in zip(cams, gts):
         K, c2w = read_camera_json(c)

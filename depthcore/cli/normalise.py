@@ -16,7 +16,7 @@ if TYPE_CHECKING:  # the heavy modules load only when the command runs
     from ..outputs import OutputSpec
     from ..plan import SpanPlan
 
-SUFFIXES = (".exr", ".png", ".npy", ".npz")
+SUFFIXES = (".exr", ".png", ".npy", ".npz", ".hdf5", ".h5")
 
 
 def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:

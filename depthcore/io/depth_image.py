@@ -35,7 +35,7 @@ class DepthImage:
 
 
 def read_depth(path: str | os.PathLike[str], channel: str | None = None, *, window: str = "display") -> DepthImage:
-    """Read depth from .exr (any channel), .png (8/16-bit grey), .npy or .npz."""
+    """Read depth from .exr (any channel), .png (8/16-bit grey), .npy, .npz or a BlenderProc .hdf5 frame."""
     path = Path(path)
     if not path.exists():
         raise UserError("file does not exist", path)
@@ -48,7 +48,11 @@ def read_depth(path: str | os.PathLike[str], channel: str | None = None, *, wind
         return _read_png(path, channel)
     if suffix in (".npy", ".npz"):
         return _read_numpy(path, channel)
-    raise UserError("unsupported file type (expected .exr, .png, .npy or .npz)", path)
+    if suffix in (".hdf5", ".h5"):
+        from .hdf5 import read_hdf5_depth
+
+        return read_hdf5_depth(path, channel)
+    raise UserError("unsupported file type (expected .exr, .png, .npy, .npz or .hdf5)", path)
 
 
 def _read_exr(path: Path, channel: str | None, window: str) -> DepthImage:

@@ -185,3 +185,23 @@ def test_npy_and_npz(tmp_path):
     np.save(tmp_path / "c.npy", np.zeros((2, 3, 4)))
     with pytest.raises(UserError, match="2-D"):
         read_depth(tmp_path / "c.npy")
+
+
+def test_blenderproc_hdf5_frame_reads_with_background_as_inf(tmp_path):
+    """read_depth takes a BlenderProc-layout frame: depth (1e10 background) and distance (10000 background)."""
+    import h5py
+
+    from depthcore.io import read_depth
+
+    depth = np.array([[1.5, 1e10], [2.0, 3.0]], np.float32)
+    distance = np.array([[1.6, 10000.0], [2.1, 3.2]], np.float32)
+    with h5py.File(tmp_path / "0.hdf5", "w") as f:
+        f.create_dataset("depth", data=depth, compression="gzip")
+        f.create_dataset("distance", data=distance, compression="gzip")
+    img = read_depth(tmp_path / "0.hdf5")
+    assert (img.kind, img.channel) == ("depth", "depth")
+    assert img.values[0, 0] == np.float32(1.5) and np.isinf(img.values[0, 1])
+    dist = read_depth(tmp_path / "0.hdf5", "distance")
+    assert dist.kind == "distance" and np.isinf(dist.values[0, 1]) and dist.values[1, 1] == np.float32(3.2)
+    with pytest.raises(UserError, match="no array 'colors'"):
+        read_depth(tmp_path / "0.hdf5", "colors")
