@@ -87,6 +87,12 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     g.add_argument("--point-stride", type=int, default=1, help="keep every n-th pixel in point clouds")
     g.add_argument("--vda-repo", help="Video-Depth-Anything checkout (for video-depth-anything models)")
     g.add_argument("--accept-licence", action="store_true", help="accept a non-commercial model licence")
+    g.add_argument(
+        "--vda-mode",
+        choices=("offline", "stream"),
+        help="Video Depth Anything: offline windows (default, best) or streaming (one frame at a time)",
+    )
+    g.add_argument("--chunk-frames", type=int, help="Video Depth Anything offline: frames per chunk (memory bound)")
     p.set_defaults(func=run)
     return p
 
@@ -161,6 +167,8 @@ def _load(args: argparse.Namespace):
         "input_size": args.input_size,
         "vda_repo": args.vda_repo,
         "accept_licence": args.accept_licence,
+        "vda_mode": args.vda_mode,
+        "chunk_frames": args.chunk_frames,
     }
     return load_estimator(
         args.model,

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import collections
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -12,7 +13,7 @@ from ..atomic import refuse_overwrite_input
 from ..camera import Intrinsics
 from ..errors import UserError
 from ..estimators.base import Estimator
-from ..estimators.result import scaled_to_metric
+from ..estimators.result import DepthEstimate, scaled_to_metric
 from .reader import frame_stride, iter_frames, output_size, probe
 from .stabilise import Stabiliser
 from .writers import (
@@ -53,6 +54,30 @@ def scale_intrinsics(K: Intrinsics, width: int, height: int) -> Intrinsics:
     return Intrinsics(
         K.fx * sx, K.fy * sy, (K.cx + 0.5) * sx - 0.5, (K.cy + 0.5) * sy - 0.5, width, height, K.projection
     )
+
+
+def estimates(
+    frames: Iterable[tuple[int, int, object]], estimator: Estimator, K: Intrinsics | None
+) -> Iterator[tuple[int, int, object, DepthEstimate]]:
+    """``(idx, source index, rgb, estimate)`` per frame, in order.
+
+    Video models (those with ``predict_video``, e.g. Video Depth Anything) see the clip and keep their temporal
+    context; a small queue pairs each estimate with its frame. Other models predict one frame at a time.
+    """
+    if not hasattr(estimator, "predict_video"):
+        for idx, src, rgb in frames:
+            yield idx, src, rgb, estimator.predict(rgb, K)
+        return
+    queue: collections.deque = collections.deque()
+
+    def rgbs():
+        for item in frames:
+            queue.append(item)
+            yield item[2]
+
+    for est in estimator.predict_video(rgbs(), K):
+        idx, src, rgb = queue.popleft()
+        yield idx, src, rgb, est
 
 
 def estimate_video(
@@ -104,10 +129,8 @@ def estimate_video(
     start = time.perf_counter()
     n = 0
     try:
-        for idx, src, rgb in iter_frames(
-            video, target_fps=opts.target_fps, max_res=opts.max_res, max_frames=opts.max_frames
-        ):
-            est = estimator.predict(rgb, K)
+        frames = iter_frames(video, target_fps=opts.target_fps, max_res=opts.max_res, max_frames=opts.max_frames)
+        for idx, src, rgb, est in estimates(frames, estimator, K):
             if opts.metric_scale is not None and not est.metric:
                 est = scaled_to_metric(est, *opts.metric_scale)
             values = stab.update(est.values, rgb) if stab is not None else est.values
