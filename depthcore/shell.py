@@ -17,11 +17,10 @@ from pathlib import Path
 
 import numpy as np
 
-from .atomic import refuse_overwrite_input
 from .background import background_mask
 from .daz import rules
 from .daz.histo import histogram_lines
-from .daz.outputs import over_allocated, write_daz_outputs
+from .daz.outputs import check_outputs, over_allocated, write_daz_outputs
 from .daz.source import DazInput
 from .errors import UserError
 from .io import read_depth, write_png
@@ -90,6 +89,16 @@ class DepthShell(cmd.Cmd):
             self.use_rawinput = False
 
     # -- plumbing -------------------------------------------------------------------------------------
+    def cmdloop(self, intro: str | None = None) -> None:
+        """cmd's loop, where Ctrl-C drops the current line (like Python's prompt) instead of the whole session."""
+        while True:
+            try:
+                super().cmdloop(intro)
+                return
+            except KeyboardInterrupt:
+                print("^C (QUIT or Ctrl-D leaves this file)")
+                intro = ""
+
     def onecmd(self, line: str) -> bool:
         try:
             return bool(super().onecmd(line))
@@ -100,6 +109,10 @@ class DepthShell(cmd.Cmd):
         except Exception as exc:  # a bad command never ends the shell
             print(f"Error - {type(exc).__name__}: {exc}")
         return False
+
+    def get_names(self) -> list[str]:
+        """Command names for ``help``, without ``EOF`` (end of input, not a command to type)."""
+        return [name for name in super().get_names() if name != "do_EOF"]
 
     def emptyline(self) -> bool:
         return False  # the original repeated the last command; an empty line now does nothing
@@ -388,6 +401,7 @@ class DepthShell(cmd.Cmd):
     # -- writing ---------------------------------------------------------------------------------------
     def do_write(self, args: str) -> None:
         """Write {name}.depth.png (+ .mask/.regions.png as asked), default: the input name. WRITE {filename} or WRITE"""
+        self.s.last_write_failed = True  # stays so when the writer raises (missing folder, input in the way)
         self.s.last_write_failed = not self.s.writer(self.s, self._stub(args.strip()), False)
 
     def do_test(self, args: str) -> None:
@@ -467,7 +481,7 @@ def modern_writer(options: ModernOptions) -> Callable[[Session, str, bool], bool
 
     def write(session: Session, stub: str, test: bool) -> bool:
         plan = session.plan
-        if over_allocated(plan):
+        if over_allocated(plan, plan.budget):  # the plan's own budget, as `totals` and `depthcore normalise` use
             return False
         v = session.values
         base = NormaliseOptions(compression=session.compress)
@@ -496,9 +510,9 @@ def modern_writer(options: ModernOptions) -> Callable[[Session, str, bool], bool
                 images.append(
                     (f"{stub}.regions.png", rules.regions_image(v, plan, result8.grey, closed_last=True), None)
                 )
+        check_outputs([name for name, _, _ in images], [session.path])
         print("mapping status was: Success")
         for name, image, meta in images:
-            refuse_overwrite_input(name, [session.path])
             write_png(name, image, meta)
             print(f"wrote {name}")
         return True

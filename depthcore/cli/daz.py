@@ -29,7 +29,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--interactive", action="store_true", help="edit the splits in the interactive shell")
     p.add_argument("--regions", action="store_true", help="also write <name>.regions.png (splits' REGION colours)")
     p.add_argument("--noise", action="store_true", help="fill the farthest level with random grey (see --seed)")
-    p.add_argument("--mask", action="store_true", help="also write <name>.mask.png (black = the farthest level)")
+    p.add_argument(
+        "--mask", action="store_true", help="also write <name>.mask.png (black = the farthest level and background)"
+    )
     p.add_argument("--channel", default="Y", help="EXR channel holding depth (default: Y, as the original)")
     p.add_argument("--seed", type=int, default=None, help="seed for --noise (default: unseeded, like the original)")
     p.set_defaults(func=run)

@@ -15,7 +15,7 @@ as JSON for `depthcore normalise --plan`. End of input leaves the current file, 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser("shell", help="interactive span-plan editor", description=DESCRIPTION)
-    p.add_argument("files", nargs="+", help="depth files (.exr, .png, .npy, .npz)")
+    p.add_argument("files", nargs="+", help="depth files (.exr, .png, .npy, .npz, BlenderProc .hdf5 frames)")
     p.add_argument("--channel", help="EXR channel (default: found automatically: Y, Z, Depth.Z, ...)")
     p.add_argument("--bits", type=int, choices=(8, 16), default=8, help="depth.png bit depth (default 8)")
     p.add_argument("--invert", action="store_true", help="near = black, background white")

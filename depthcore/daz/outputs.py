@@ -2,26 +2,44 @@
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
 
 from ..atomic import refuse_overwrite_input
+from ..errors import UserError
 from ..io import write_png
 from ..plan import SpanPlan
 from . import rules
 
 
-def over_allocated(plan: SpanPlan) -> bool:
-    """Print the original's failure text when the plan shares out more than 256 levels."""
+def over_allocated(plan: SpanPlan, budget: int = rules.MAX_LEVELS) -> bool:
+    """Print the original's failure text when the plan shares out more than ``budget`` (256) levels."""
     total = plan.total_levels()
-    if total <= rules.MAX_LEVELS:
+    if total <= budget:
         return False
     print(f"mapping status was: Failure to map: {total} levels allocated.")
     print("as the mapping process was unsuccessful, no files will be written")
     print("(did you allocate too many levels?)")
     return True
+
+
+def check_outputs(names: Iterable[str | Path], inputs: Iterable[str | Path]) -> None:
+    """Refuse, before anything is written or reported: a missing or unwritable folder, a folder in the way, an input."""
+    inputs = list(inputs)
+    for name in names:
+        folder = Path(name).parent
+        if not folder.is_dir():
+            raise UserError("output folder does not exist", folder)
+        try:
+            tempfile.TemporaryFile(dir=folder).close()  # permissions and read-only mounts alike
+        except OSError as exc:
+            raise UserError(f"output folder is not writable ({exc.strerror})", folder) from None
+        if Path(name).is_dir():
+            raise UserError("is a folder: cannot write the output there", name)
+        refuse_overwrite_input(name, inputs)
 
 
 def write_daz_outputs(
@@ -49,12 +67,10 @@ def write_daz_outputs(
         if options.regions:
             images.append((f"{stub}.regions.png", rules.regions_image(v, plan, grey_map)))
         if options.mask:
-            images.append((f"{stub}.mask.png", rules.mask(mapped)))
+            images.append((f"{stub}.mask.png", rules.mask(mapped, np.isnan(v))))
         if options.noise:
             grey_map = rules.add_noise(grey_map, mapped, rng)
         images.append((f"{stub}.depth.png", grey_map))
+    check_outputs([name for name, _ in images], inputs)
     print("mapping status was: Success")
-    inputs = list(inputs)
-    for name, _ in images:
-        refuse_overwrite_input(name, inputs)
     return [write_png(name, image) for name, image in images]

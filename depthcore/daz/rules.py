@@ -105,9 +105,16 @@ def grey(mapped: np.ndarray) -> np.ndarray:
     return levels_to_grey(mapped, rule="daz")
 
 
-def mask(mapped: np.ndarray) -> np.ndarray:
-    """Black where the level equals the highest level present, white elsewhere (computed before noise)."""
-    return np.where(mapped == mapped.max(), 0, 255).astype(np.uint8)
+def mask(mapped: np.ndarray, background: np.ndarray | None = None) -> np.ndarray:
+    """Black where the level equals the highest level present, white elsewhere (computed before noise).
+
+    ``background`` (NaN, inf, FLT_MAX pixels) is black too: those pixels are black in the depth map, and the
+    original, which had no notion of background, never produced a white-background mask for them.
+    """
+    out = np.where(mapped == mapped.max(), 0, 255).astype(np.uint8)
+    if background is not None:
+        out[background] = 0
+    return out
 
 
 def add_noise(grey_map: np.ndarray, mapped: np.ndarray, rng: np.random.Generator) -> np.ndarray:

@@ -260,3 +260,30 @@ def test_clearflag_works(run, tmp_path):
     write_exr(tmp_path / "r.exr", [1.0, 2.0])
     _, out, _ = run("daz", "r.exr", "--interactive", stdin="flag 0 region 2\nclearflag 0 REGION\nflag 0\nquit\n")
     assert shell_lines(out)[1:] == ["000: region = 2", "Success", " ** 000: label: Default"]
+
+
+@pytest.mark.parametrize("bad", [np.inf, -np.inf, np.nan, FLT_MAX])
+def test_background_pixels_are_black_in_the_mask_too(run, tmp_path, bad):
+    """QA: background (black in the depth map) was white, i.e. 'subject', in the mask."""
+    values = [10.0, 200.0, 250.0, 350.0, bad, bad]
+    write_exr(tmp_path / "x.exr", values)
+    assert run("daz", "x.exr", "--mask")[0] == 0
+    assert png(tmp_path / "x.depth.png").tolist() == [[255, 112, 74, 0, 0, 0]]
+    assert png(tmp_path / "x.mask.png").tolist() == [[255, 255, 255, 0, 0, 0]]
+
+
+def test_background_pixels_are_black_in_the_interactive_mask(run, tmp_path):
+    write_exr(tmp_path / "x.exr", [10.0, 200.0, 250.0, 350.0, np.inf])
+    assert run("daz", "x.exr", "--interactive", "--mask", stdin="write\nquit\n")[0] == 0
+    assert png(tmp_path / "x.mask.png").tolist() == [[255, 255, 255, 0, 0]]
+
+
+def test_output_name_taken_by_a_folder_is_one_line_error(run, tmp_path):
+    """QA: a folder named like the output (x.depth.png/) gave an IsADirectoryError traceback."""
+    write_exr(tmp_path / "x.exr", [10.0, 200.0, 250.0, 350.0])
+    (tmp_path / "x.depth.png").mkdir()
+    rc, out, err = run("daz", "x.exr", "--mask")
+    assert rc == 2 and "x.depth.png" in one_error_line(err) and "is a folder" in err
+    assert "mapping status was: Success" not in out
+    assert not (tmp_path / "x.mask.png").exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["x.depth.png", "x.exr"]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 
 from . import ddp_model as ddp
@@ -201,3 +203,83 @@ def test_cutoff_outside_the_range_prints_the_original_error_and_goes_on(run, tmp
         INTRO,
         "256 levels allocated.",
     ]
+
+
+def test_write_into_a_missing_folder_is_an_error_not_a_success(run, tmp_path):
+    """QA: 'write out/sub/name' printed 'mapping status was: Success' and then an error, and a failed write
+    after a good one left the exit status 0."""
+    pose(tmp_path)
+    rc, out, _ = run("daz", "pose.exr", "--interactive", stdin="write\nwrite nowhere/name\nquit\n")
+    lines = shell_lines(out)
+    assert out.count("mapping status was: Success") == 1
+    assert "Error - nowhere: output folder does not exist" in lines
+    assert rc == 2  # the file's last write failed
+    assert not (tmp_path / "nowhere").exists()
+
+
+def test_help_does_not_list_eof_as_a_command(run, tmp_path):
+    pose(tmp_path)
+    _, out, _ = run("daz", "pose.exr", "--interactive", stdin="help\nquit\n")
+    assert "allocate" in out and "show_splits" in out
+    assert "EOF" not in out
+
+
+def test_write_into_an_unwritable_folder_is_an_error_not_a_success(run, tmp_path):
+    """QA: 'write /sys/x' printed 'mapping status was: Success' before failing to write."""
+    import os
+
+    pose(tmp_path)
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    folder.chmod(0o555)
+    if os.access(folder, os.W_OK):  # root ignores permissions: use a folder no one can create files in
+        folder = Path("/proc")
+    rc, out, _ = run("daz", "pose.exr", "--interactive", stdin=f"write {folder}/name\nquit\n")
+    assert "mapping status was: Success" not in out
+    assert f"Error - {folder}: output folder is not writable" in out
+    assert rc == 2
+
+
+def test_ctrl_c_at_the_prompt_keeps_the_session(tmp_path):
+    """QA: Ctrl-C at the prompt ended the whole program, losing the splits made so far; now it drops the line."""
+    import os
+    import pty
+    import select
+    import sys
+    import time
+
+    write_exr(tmp_path / "r.exr", [10.0, 200.0, 250.0, 350.0])
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: the real command on a real terminal
+        os.chdir(tmp_path)
+        os.environ["PYTHONPATH"] = str(Path(__file__).resolve().parents[2])
+        os.execv(sys.executable, [sys.executable, "-m", "depthcore", "daz", "r.exr", "--interactive"])
+
+    def read_until(text: str, timeout: float = 60) -> str:
+        seen, end = "", time.monotonic() + timeout
+        while text not in seen and time.monotonic() < end:
+            if select.select([fd], [], [], 0.2)[0]:
+                try:
+                    seen += os.read(fd, 4096).decode(errors="replace")
+                except OSError:
+                    break
+        return seen
+
+    assert "> " in read_until("> ")
+    os.write(fd, b"add 300\n")
+    assert "Success" in read_until("Success\r\n> ")
+    time.sleep(0.2)  # let readline wait for input
+    os.write(fd, b"\x03")  # Ctrl-C: the terminal sends SIGINT
+    out = read_until("leaves this file", timeout=3)
+    if "leaves this file" not in out:
+        # SIGINT landed just before readline blocked: Python raises it once input arrives, as at any prompt
+        os.write(fd, b"\n")
+        out += read_until("leaves this file")
+    assert "^C (QUIT or Ctrl-D leaves this file)" in out
+    os.write(fd, b"show_splits\n")
+    out = read_until("levels assigned (No Flags)")
+    assert " ** 001: 300.0 to 350.01 - 0 levels assigned (No Flags)" in out  # the split survived
+    os.write(fd, b"quit\n")
+    read_until("never appears", timeout=5)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0

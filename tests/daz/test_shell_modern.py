@@ -116,3 +116,32 @@ def test_modern_shell_ends_on_eof_in_a_real_process(tmp_path):
     proc = run_process("shell", "frame.exr", cwd=tmp_path, stdin="histogram\n", timeout=60)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.count("** - ") == 20
+
+
+def test_modern_write_over_the_input_reports_no_success_and_writes_nothing(run, tmp_path):
+    """QA: the modern writer printed 'mapping status was: Success' before refusing to overwrite the input."""
+    from PIL import Image
+
+    Image.fromarray(np.linspace(0, 60000, 32).astype(np.uint16).reshape(4, 8)).save(tmp_path / "shot.depth.png")
+    before = (tmp_path / "shot.depth.png").read_bytes()
+    rc, out, _ = run("shell", "shot.depth.png", "--mask", stdin="write shot\nquit\n")
+    lines = shell_lines(out)
+    assert "mapping status was: Success" not in out
+    assert any(line.startswith("Error - shot.depth.png: refusing to overwrite an input file") for line in lines)
+    assert (tmp_path / "shot.depth.png").read_bytes() == before
+    assert not (tmp_path / "shot.mask.png").exists()
+    assert rc == 2
+
+
+def test_a_16_bit_plan_writes_in_the_modern_shell(run, tmp_path):
+    """QA: a plan with a 65536-level budget passed `totals` but every `write` failed with 'Failure to map'."""
+    from depthcore.plan import Span
+
+    blender_exr(tmp_path)
+    SpanPlan([Span(2.0, 4.0, 40000, "near"), Span(4.0, 6.0, 25536, "far")], 65536).save(tmp_path / "p16.json")
+    rc, out, _ = run("shell", "frame.exr", "--plan", "p16.json", "--bits", "16", stdin="write\nquit\n")
+    assert rc == 0 and "wrote frame.depth.png" in out and "Failure" not in out
+    grey = png(tmp_path / "frame.depth.png")
+    assert grey.dtype == np.uint16 and grey.max() > 60000 and len(np.unique(grey)) > 100
+    rc, out, _ = run("shell", "frame.exr", "--plan", "p16.json", stdin="allocate 0 40001\nwrite\nquit\n")
+    assert rc == 2 and "Failure to map: 65537 levels allocated." in out
