@@ -13,6 +13,7 @@ from depthcore.errors import UserError
 
 from .. import preferences, results
 from ..estimate_process import EstimateProcess, EstimateRequest, check_python
+from . import modal_progress
 
 
 def addon_preferences(context: bpy.types.Context) -> preferences.DEPTHCORE_AP_preferences:
@@ -124,10 +125,7 @@ class DEPTHCORE_OT_estimate_depth(bpy.types.Operator):
     def invoke(self, context, event):
         if not self._start(context):
             return {"CANCELLED"}
-        wm = context.window_manager
-        self._timer = wm.event_timer_add(0.1, window=context.window)
-        wm.progress_begin(0, 100)
-        wm.modal_handler_add(self)
+        modal_progress.begin(self, context, 0.1, 100)
         self._status(context)
         return {"RUNNING_MODAL"}
 
@@ -152,20 +150,10 @@ class DEPTHCORE_OT_estimate_depth(bpy.types.Operator):
         return outcome
 
     def _status(self, context) -> None:
-        if context.workspace is not None:
-            context.workspace.status_text_set(self._job.status())
+        modal_progress.status(context, self._job.status())
 
     def _end(self, context) -> None:
-        wm = context.window_manager
-        if self._timer is not None:
-            wm.event_timer_remove(self._timer)
-            self._timer = None
-        wm.progress_end()
-        if context.workspace is not None:
-            context.workspace.status_text_set(None)
-        for area in context.screen.areas if context.screen is not None else ():
-            if area.type in {"VIEW_3D", "IMAGE_EDITOR"}:
-                area.tag_redraw()
+        modal_progress.end(self, context)
 
 
 class DEPTHCORE_OT_estimate_normalise(bpy.types.Operator):

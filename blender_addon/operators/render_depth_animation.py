@@ -8,6 +8,7 @@ from depthcore.errors import UserError
 
 from ..animation import AnimationJob
 from ..render import RenderCancelled
+from . import modal_progress
 
 
 class DEPTHCORE_OT_render_depth_animation(bpy.types.Operator):
@@ -60,10 +61,7 @@ class DEPTHCORE_OT_render_depth_animation(bpy.types.Operator):
     def invoke(self, context, event):
         if not self._start(context):
             return {"CANCELLED"}
-        wm = context.window_manager
-        self._timer = wm.event_timer_add(0.01, window=context.window)
-        wm.progress_begin(0, self._job.total)
-        wm.modal_handler_add(self)
+        modal_progress.begin(self, context, 0.01, self._job.total)
         self._status(context)
         return {"RUNNING_MODAL"}
 
@@ -88,22 +86,12 @@ class DEPTHCORE_OT_render_depth_animation(bpy.types.Operator):
         return outcome
 
     def _status(self, context) -> None:
-        if context.workspace is not None:
-            job = self._job
-            frame = job.frames[min(job.done, job.total - 1)]
-            context.workspace.status_text_set(f"Depth: frame {frame} ({job.done + 1} of {job.total}), Esc to cancel")
+        job = self._job
+        frame = job.frames[min(job.done, job.total - 1)]
+        modal_progress.status(context, f"Depth: frame {frame} ({job.done + 1} of {job.total}), Esc to cancel")
 
     def _end(self, context) -> None:
-        wm = context.window_manager
-        if self._timer is not None:
-            wm.event_timer_remove(self._timer)
-            self._timer = None
-        wm.progress_end()
-        if context.workspace is not None:
-            context.workspace.status_text_set(None)
-        for area in context.screen.areas if context.screen is not None else ():
-            if area.type in {"VIEW_3D", "IMAGE_EDITOR"}:
-                area.tag_redraw()
+        modal_progress.end(self, context)
 
 
 classes = (DEPTHCORE_OT_render_depth_animation,)
