@@ -38,6 +38,7 @@ def run_main(main: Callable[[list[str]], int | None], argv: list[str]) -> None:
 
     Any other exception prints its traceback and exits 1 even without ``--python-exit-code`` (Blender
     would otherwise exit 0 after a failed script, and a render farm would count the job as done).
+    Ctrl-C is not a failure of the script: one line saying how to resume, exit status 130 (as shells use).
     """
     try:
         code = main(argv) or 0
@@ -45,6 +46,11 @@ def run_main(main: Callable[[list[str]], int | None], argv: list[str]) -> None:
         sys.stdout.flush()
         print(f"error: {exc}", file=sys.stderr, flush=True)
         sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        sys.stdout.flush()
+        message = "interrupted: complete frames are kept; run the same command again to resume"
+        print(message, file=sys.stderr, flush=True)
+        sys.exit(130)
     except Exception:
         traceback.print_exc()
         sys.stderr.flush()

@@ -14,6 +14,8 @@ Sharded (``--shard`` or SLURM array variables) and resumable (``manifest/``); pr
 from __future__ import annotations
 
 import json
+import os
+import signal
 import sys
 import time
 from pathlib import Path
@@ -28,7 +30,14 @@ from depthcore import __version__
 from depthcore.atomic import atomic_write_text
 from depthcore.camera import distance_to_depth
 from depthcore.dataset import parse_frame_range, resolve_shard, shard_frames
-from depthcore.dataset.frame_extras import check_plan_file, frame_camera, frame_meta, grey_map, write_camera_json
+from depthcore.dataset.frame_extras import (
+    blenderproc_normals,
+    check_plan_file,
+    frame_camera,
+    frame_meta,
+    grey_map,
+    write_camera_json,
+)
 from depthcore.dataset.hdf5_frame import write_frame_hdf5
 from depthcore.dataset.inputs import parse_resolution, prepare_output_dir
 from depthcore.dataset.layout import frame_paths, seg_legend_path
@@ -83,6 +92,9 @@ def validate(args, scene: bpy.types.Scene) -> dict:
             backplane = "auto" if args.backplane == "auto" else float(args.backplane)
         except ValueError as exc:
             raise UserError(f"bad --backplane {args.backplane!r}: a depth or 'auto'") from exc
+        near, far = scene.camera.data.clip_start, scene.camera.data.clip_end
+        if backplane != "auto" and not near < backplane < far:  # before the manifest records these settings
+            raise UserError(f"backplane depth {backplane:g} is outside the camera's clip range {near:g}..{far:g}")
     if args.samples is not None and args.samples < 1:
         raise UserError("--samples must be at least 1")
     resolution = parse_resolution(args.resolution) if args.resolution else None
@@ -137,7 +149,7 @@ def hdf5_frame(res, cats: dict[int, int], v: dict, camera: dict, default: int) -
         data["distance"] = distance
         data["antialiased_depth"] = distance_to_depth(distance, res.intrinsics).astype(np.float64)
     if res.normal is not None:
-        data["normals"] = res.normal
+        data["normals"] = blenderproc_normals(res.normal, res.pose)  # BlenderProc's camera-axes encoding
     if res.object_index is not None:
         inst = res.object_index
         top = int(inst.max(initial=0))
@@ -192,6 +204,35 @@ def write_legend(out: Path, scene: bpy.types.Scene, names: dict[int, str], defau
     atomic_write_text(path, json.dumps(legend, indent=2) + "\n")
 
 
+class StopAfterFrame:
+    """Ctrl-C (SIGINT) handling for the frame loop.
+
+    Blender's render callback catches the KeyboardInterrupt that Ctrl-C raises during a render, prints it and
+    renders on, so Ctrl-C used to be ignored. Here the first Ctrl-C asks the loop to stop once the current frame
+    is written and recorded; a second one leaves at once (files are atomic; a rerun resumes either way).
+    """
+
+    def __init__(self) -> None:
+        self.requested = False
+        self._previous: object = None
+
+    def __enter__(self) -> StopAfterFrame:
+        self._previous = signal.signal(signal.SIGINT, self._handle)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        signal.signal(signal.SIGINT, self._previous)
+
+    def _handle(self, signum: int, frame: object) -> None:
+        if self.requested:
+            print("\nbatch_render: interrupted; rerun the same command to resume", file=sys.stderr, flush=True)
+            sys.stdout.flush()
+            os._exit(130)
+        self.requested = True
+        message = "batch_render: Ctrl-C: stopping after this frame (Ctrl-C again: stop without writing it)"
+        print(f"\n{message}", file=sys.stderr, flush=True)
+
+
 def main(argv: list[str]) -> int:
     args = parse_args(argv)
     scene = bpy.context.scene
@@ -215,16 +256,25 @@ def main(argv: list[str]) -> int:
     bar = frame_progress(len(mine), desc="batch_render", initial=len(done))
     start = time.perf_counter()
     legend_written = False
-    for frame in todo:
-        with quiet_stdout(not args.verbose):
-            res = render_depth_frame(scene, frame, options)
-        if "seg" in v["outputs"] and not legend_written:
-            write_legend(out, scene, res.object_names, args.default_category)
-            legend_written = True
-        files = write_frame(res, v, args, out, scene)
-        manifest.mark_complete(frame, files, {"shard": str(v["shard"])})
-        bar.update(1)
+    rendered = 0
+    with StopAfterFrame() as stop:
+        for frame in todo:
+            with quiet_stdout(not args.verbose):
+                res = render_depth_frame(scene, frame, options)
+            if "seg" in v["outputs"] and not legend_written:
+                write_legend(out, scene, res.object_names, args.default_category)
+                legend_written = True
+            files = write_frame(res, v, args, out, scene)
+            manifest.mark_complete(frame, files, {"shard": str(v["shard"])})
+            rendered += 1
+            bar.update(1)
+            if stop.requested:
+                break
     bar.close()
+    if stop.requested and rendered < len(todo):
+        print(f"batch_render: stopped by Ctrl-C after {rendered} of {len(todo)} frames; complete frames are kept, "
+              "rerun the same command to resume", file=sys.stderr, flush=True)
+        return 130
     if todo:
         elapsed = time.perf_counter() - start
         print(f"batch_render: rendered {len(todo)} frames in {elapsed:.2f} s "

@@ -118,8 +118,29 @@ def setup_scene(args: argparse.Namespace, v: dict) -> None:
         bproc.renderer.enable_depth_output(activate_antialiasing=False)
     if "distance" in outputs:
         bproc.renderer.enable_distance_output(activate_antialiasing=True)
-    if "normals" in outputs:
-        bproc.renderer.enable_normals_output()
+
+
+_NORMALS_NODES: list[str] = []  # compositor nodes of the current enable_normals_output chain
+
+
+def enable_normals_for_current_poses() -> None:
+    """(Re)build BlenderProc's normals output for the camera poses just set.
+
+    ``bproc.renderer.enable_normals_output`` keyframes the camera rotation of the frames that exist when it is
+    called (BlenderProc's examples call it after adding the poses), and ``reset_keyframes`` drops those keyframes:
+    called before the poses, every normal came out (0.5, 0.5, 0.5). So each chunk removes the previous chain and
+    builds it anew, through BlenderProc's own function.
+    """
+    scene = bpy.context.scene
+    scene.use_nodes = True
+    tree = scene.node_tree
+    for name in _NORMALS_NODES:
+        node = tree.nodes.get(name)
+        if node is not None:
+            tree.nodes.remove(node)
+    before = {node.name for node in tree.nodes}
+    bproc.renderer.enable_normals_output()
+    _NORMALS_NODES[:] = [node.name for node in tree.nodes if node.name not in before]
 
 
 def use_blend_camera(scene_path: str, width: int, height: int) -> bool:
@@ -153,6 +174,8 @@ def render_chunk(args: argparse.Namespace, v: dict, frames: list[int]) -> dict:
         pose = v["poses"][f]
         cam2world = bproc.math.build_transformation_mat(list(pose.location), list(pose.rotation_euler))
         bproc.camera.add_camera_pose(cam2world)
+    if "normals" in v["outputs"]:
+        enable_normals_for_current_poses()
     data = bproc.renderer.render()
     if "segmaps" in v["outputs"]:
         seg = bproc.renderer.render_segmap(map_by=["class", "instance", "name"],

@@ -32,7 +32,7 @@ def read_camera_positions(path: str | Path) -> list[CameraPose]:
     if not path.is_file():
         raise UserError("camera positions path is not a file", path)
     try:
-        text = path.read_bytes().decode("utf-8")
+        text = path.read_bytes().decode("utf-8-sig")  # a BOM (Windows editors) is not part of line 1
     except UnicodeDecodeError as exc:
         raise UserError("camera positions file is not text (expected 'x y z rx ry rz' per line)", path) from exc
     except OSError as exc:
@@ -44,7 +44,8 @@ def read_camera_positions(path: str | Path) -> list[CameraPose]:
             continue
         fields = line.split()
         if len(fields) != 6:
-            raise UserError(f"line {number}: expected 6 numbers 'x y z rx ry rz', got {len(fields)}", path)
+            hint = " (separate them with spaces, not commas)" if "," in line else ""
+            raise UserError(f"line {number}: expected 6 numbers 'x y z rx ry rz', got {len(fields)}{hint}", path)
         try:
             values = [float(f) for f in fields]
         except ValueError as exc:

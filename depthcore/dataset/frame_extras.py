@@ -21,6 +21,16 @@ def frame_camera(frame: int, K: Intrinsics, cam2world: np.ndarray) -> dict[str, 
     return {"frame": frame, **camera_record(K, cam2world, units=UNITS)}
 
 
+def blenderproc_normals(normal_world: np.ndarray, cam2world: np.ndarray) -> np.ndarray:
+    """World-space normals (Cycles' Normal pass, HxWx3) in BlenderProc's HDF5 encoding.
+
+    ``bproc.renderer.enable_normals_output`` stores ``0.5 + 0.5 * n`` with ``n`` in Blender's camera axes
+    (x right, y up, z towards the viewer); background (a zero normal) becomes 0.5.
+    """
+    rotation = np.asarray(cam2world, dtype=np.float64)[:3, :3]
+    return (0.5 + 0.5 * (np.asarray(normal_world, dtype=np.float64) @ rotation)).astype(np.float32)
+
+
 def write_camera_json(path: Path, record: Mapping[str, Any]) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     return atomic_write_text(path, json.dumps(record, indent=2) + "\n")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import math
 import os
 import tempfile
 from pathlib import Path
@@ -71,7 +72,18 @@ def read_intrinsics_json(path: str | Path) -> Intrinsics:
         data = data["intrinsics"]
     if not isinstance(data, dict):
         raise UserError("intrinsics JSON must be an object with fx, fy, cx, cy, width, height", path)
+    missing = [k for k in ("fx", "fy", "cx", "cy", "width", "height") if k not in data]
+    if missing:
+        raise UserError(f"intrinsics JSON lacks {', '.join(missing)} (needs fx, fy, cx, cy, width, height)", path)
     try:
-        return Intrinsics.from_dict(data)
+        k = Intrinsics.from_dict(data)
     except UserError as exc:
         raise UserError(exc.message, path) from exc
+    sizes = (data["width"], data["height"])
+    if not all(isinstance(v, int | float) and v == int(v) and v >= 1 for v in sizes):
+        raise UserError(f"intrinsics width and height must be whole numbers >= 1, not {sizes[0]} x {sizes[1]}", path)
+    if not (math.isfinite(k.fx) and math.isfinite(k.fy) and k.fx > 0 and k.fy > 0):
+        raise UserError(f"intrinsics fx and fy must be positive, not {k.fx:g} and {k.fy:g}", path)
+    if not (math.isfinite(k.cx) and math.isfinite(k.cy)):
+        raise UserError("intrinsics cx and cy must be finite numbers", path)
+    return k

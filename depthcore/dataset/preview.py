@@ -17,6 +17,7 @@ import h5py
 import numpy as np
 from PIL import Image
 
+from ..atomic import refuse_overwrite_input
 from ..errors import UserError
 from ..io import read_png, write_png
 
@@ -87,7 +88,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--grey", help="grey map PNG (default: grey/<frame>.png beside the HDF5 when present)")
     p.add_argument("--height", type=int, default=256)
     args = p.parse_args(argv)
+    if args.height < 1:
+        p.error(f"--height must be at least 1, not {args.height}")
     try:
+        refuse_overwrite_input(args.out, [x for x in (args.hdf5, args.grey) if x])
         sheet = contact_sheet(args.hdf5, args.grey, args.height)
         write_png(args.out, sheet)
     except UserError as exc:

@@ -53,6 +53,20 @@ def test_batch_layout_matches_blenderproc_pipeline(batch_reference: Path, demo_r
             assert np.all(a["distance"][()][~fg & (a["distance"][()] > 9999)] == np.float32(10000))
 
 
+
+def test_batch_normals_match_blenderproc_encoding(run_blender, demo_scene, demo_render: Path, tmp_path: Path) -> None:
+    """QA: batch HDF5 normals were world-space -1..1, BlenderProc's are 0.5 + 0.5 * n in camera axes."""
+    out = tmp_path / "normals"
+    proc = run_blender("-b", demo_scene[0], "--python", SCRIPT, "--", "--out", out, *COMMON,
+                       "--frames", "2", "--outputs", "depth,seg,normals")
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    with h5py.File(out / "2.hdf5") as a, h5py.File(demo_render / "1.hdf5") as b:
+        na, nb = a["normals"][()], b["normals"][()]
+        assert na.dtype == nb.dtype == np.float32 and na.shape == nb.shape
+        same_object = a["depth"][()] < 1e10
+        assert np.percentile(np.abs(na - nb)[same_object], 99) < 1e-3
+        assert na.min() >= 0.0 and na.max() <= 1.0
+
 def test_batch_side_files(batch_reference: Path) -> None:
     legend = json.loads((batch_reference / "seg" / "legend.json").read_text())
     by_name = {v["name"]: (int(k), v["category_id"]) for k, v in legend.items()}
@@ -173,3 +187,46 @@ def test_batch_bad_input_one_line(run_blender, demo_scene, tmp_path: Path, extra
     assert len(errors) == 1 and expect in errors[0], proc.stderr
     assert "Traceback" not in proc.stderr
     assert not out.exists() or not any(out.rglob("*.hdf5"))
+
+
+def test_bad_backplane_leaves_the_folder_usable(run_blender, demo_scene, tmp_path: Path) -> None:
+    """QA: a backplane outside the clip range failed only after the run manifest was written, so the corrected
+    command in the same folder was refused ('holds a run with other settings')."""
+    out = tmp_path / "out"
+    bad = run_blender("-b", demo_scene[0], "--python", SCRIPT, "--", "--out", out, *COMMON, "--frames", "1",
+                      "--backplane", "-3", "--outputs", "depth")
+    assert bad.returncode == 2
+    errors = [line for line in bad.stderr.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1 and "outside the camera's clip range" in errors[0], bad.stderr
+    assert not out.exists() or not any(out.rglob("*.json"))
+    good = run_blender("-b", demo_scene[0], "--python", SCRIPT, "--", "--out", out, *COMMON, "--frames", "1",
+                       "--backplane", "20", "--outputs", "depth")
+    assert good.returncode == 0, good.stderr[-2000:]
+    assert (out / "1.hdf5").exists()
+
+
+def test_ctrl_c_stops_after_the_current_frame_and_resumes(demo_scene, session_tmp: Path, tmp_path: Path) -> None:
+    """QA: Blender's render callback swallowed the KeyboardInterrupt, so Ctrl-C was ignored and the run went on."""
+    out = tmp_path / "interrupted"
+    cmd = [str(LAUNCHER), "-b", str(demo_scene[0]), "--python", SCRIPT, "--", "--out", str(out),
+           "--resolution", "64x48", "--samples", "512", "--outputs", "depth"]
+    env = {**os.environ, "BLENDER_USER_RESOURCES": str(session_tmp / "blender-user")}
+    for k in ("SLURM_ARRAY_TASK_ID", "SLURM_ARRAY_TASK_COUNT"):
+        env.pop(k, None)
+    proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))  # as a terminal has it
+    records = out / "manifest" / "frames"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and proc.poll() is None and not any(records.glob("[0-9]*.json")):
+        time.sleep(0.01)
+    assert proc.poll() is None, "the run finished before it could be interrupted"
+    proc.send_signal(signal.SIGINT)  # what Ctrl-C sends
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, err[-2000:]
+    assert "stopping after this frame" in err and "rerun the same command to resume" in err
+    done = sorted(records.glob("[0-9]*.json"))
+    assert 1 <= len(done) < DEMO_FRAMES
+    assert sorted(int(p.stem) for p in out.glob("*.hdf5")) == [int(p.stem) for p in done]
+    rerun = subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True, timeout=300)
+    assert rerun.returncode == 0 and f"{len(done)} already complete" in rerun.stdout, rerun.stderr[-2000:]
+    assert len(list(out.glob("*.hdf5"))) == DEMO_FRAMES

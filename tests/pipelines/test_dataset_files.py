@@ -93,3 +93,19 @@ def test_contact_sheet(tmp_path: Path) -> None:
     grey = sheet[:, 16 + 4 : 32 + 4, 0]
     assert grey[5, 4] == 255 and grey[0, 0] == 0  # near = white, background black
     Image.fromarray(sheet)  # a valid image
+
+
+def test_preview_never_overwrites_its_input(tmp_path: Path, capsys) -> None:
+    """QA: `preview F.hdf5 F.hdf5` replaced the dataset frame with a PNG; `--height 0` was a traceback."""
+    from depthcore.dataset.preview import main
+
+    path = write_frame_hdf5(tmp_path / "0.hdf5", _frame())
+    before = path.read_bytes()
+    assert main([str(path), str(path)]) == 2
+    assert path.read_bytes() == before
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "0.hdf5" in err[0] and "refusing to overwrite an input file" in err[0]
+    with pytest.raises(SystemExit) as exc:
+        main([str(path), str(tmp_path / "p.png"), "--height", "0"])
+    assert exc.value.code == 2 and not (tmp_path / "p.png").exists()
+    assert main([str(path), str(tmp_path / "p.png")]) == 0 and (tmp_path / "p.png").exists()

@@ -140,3 +140,51 @@ def test_resolution_and_intrinsics(tmp_path: Path) -> None:
     k.write_text('{"fx": 1}')
     with pytest.raises(UserError, match=r"k\.json"):
         read_intrinsics_json(k)
+
+
+def test_ctrl_c_is_one_line_and_exit_130_not_a_traceback(capsys) -> None:
+    """QA: Ctrl-C during a render printed a KeyboardInterrupt traceback from inside Cycles."""
+    from pipelines._bootstrap import run_main
+
+    def main(argv: list[str]) -> int:
+        raise KeyboardInterrupt
+
+    with pytest.raises(SystemExit) as exc:
+        run_main(main, [])
+    assert exc.value.code == 130
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and err.strip().splitlines() == [
+        "interrupted: complete frames are kept; run the same command again to resume"
+    ]
+
+
+def test_camera_positions_saved_with_a_bom_and_crlf(tmp_path: Path) -> None:
+    """QA: a file from a Windows editor (UTF-8 BOM, CRLF) failed with "line 1: '\\ufeff0' is not a number"."""
+    f = tmp_path / "cams.txt"
+    f.write_bytes(b"\xef\xbb\xbf0 -6 3 1.1 0 0\r\n1 2 3 0 0 0.5\r\n")
+    poses = read_camera_positions(f)
+    assert [p.location for p in poses] == [(0.0, -6.0, 3.0), (1.0, 2.0, 3.0)]
+    assert poses[1].rotation_euler == (0.0, 0.0, 0.5)
+    f.write_text("0,-6,3,1.1,0,0\n")
+    with pytest.raises(UserError, match=r"line 1: expected 6 numbers .*got 1 \(separate them with spaces"):
+        read_camera_positions(f)
+
+
+@pytest.mark.parametrize(
+    ("record", "message"),
+    [
+        ({"fx": 100, "fy": 100, "cx": 31.5, "cy": 31.5}, "lacks width, height"),
+        ({"fx": 100, "fy": 100, "cx": 31.5, "cy": 31.5, "width": 64, "height": 0}, "whole numbers >= 1"),
+        ({"fx": 100, "fy": 100, "cx": 31.5, "cy": 31.5, "width": 64.5, "height": 64}, "whole numbers >= 1"),
+        ({"fx": -100, "fy": 100, "cx": 31.5, "cy": 31.5, "width": 64, "height": 64}, "fx and fy must be positive"),
+    ],
+)
+def test_bad_intrinsics_values_are_refused(tmp_path: Path, record: dict, message: str) -> None:
+    """QA: height 0 (rendered 64x4 with height 0 in the camera JSON), width 64.5 and fx < 0 were all accepted."""
+    import json
+
+    f = tmp_path / "K.json"
+    f.write_text(json.dumps(record))
+    with pytest.raises(UserError) as err:
+        read_intrinsics_json(f)
+    assert str(err.value).startswith(f"{f}: ") and message in str(err.value)

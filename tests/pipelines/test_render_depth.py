@@ -81,6 +81,24 @@ def test_demo_depth_distance_segmaps(demo_render: Path) -> None:
         assert np.median(rel) < 5e-3 and np.percentile(rel, 95) < 2e-2, (np.median(rel), rel.max())
 
 
+
+def test_demo_normals_are_the_floor_normal_in_camera_axes(demo_render: Path) -> None:
+    """QA: enable_normals_output ran before the poses existed, so every normal was (0.5, 0.5, 0.5).
+
+    BlenderProc stores 0.5 + 0.5 * n in Blender's camera axes (x right, y up, z towards the viewer): for the
+    flat floor (world normal +Z) that is 0.5 + 0.5 * (third row of the camera-to-world rotation).
+    """
+    for i in range(DEMO_FRAMES):
+        d = read_frame_hdf5(demo_render / f"{i}.hdf5")
+        inst, normals = d["instance_segmaps"], d["normals"]
+        floor = [a["idx"] for a in json.loads(d["instance_attribute_maps"]) if a["name"] == "Floor"]
+        on_floor = np.isin(inst, floor) & _interior(inst)
+        assert on_floor.sum() > 200
+        cam = json.loads((demo_render / "camera" / f"{i}.json").read_text())
+        expected = 0.5 + 0.5 * np.asarray(cam["camera_to_world"])[2, :3]
+        np.testing.assert_allclose(np.median(normals[on_floor], axis=0), expected, atol=0.02)
+        assert normals.std(axis=(0, 1)).max() > 0.05  # other surfaces face elsewhere
+
 def test_demo_grey_map_and_camera_json(demo_render: Path, demo_scene) -> None:
     lines = demo_scene[1].read_text().split("\n")
     for i in range(DEMO_FRAMES):
