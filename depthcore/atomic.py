@@ -20,6 +20,8 @@ def atomic_path(dest: str | os.PathLike[str]) -> Iterator[Path]:
     """Yield a temporary path beside ``dest`` (same suffix); rename it over ``dest`` on success."""
     dest = Path(dest)
     folder = dest.parent if str(dest.parent) else Path(".")
+    if dest.is_dir():
+        raise UserError("output path is a folder", dest)
     if not folder.is_dir():
         raise UserError("output folder does not exist", folder)
     try:

@@ -73,14 +73,29 @@ def histogram_png(
     counts, _ = np.histogram(np.clip(fg, lo, hi), bins=bins, range=(lo, hi)) if fg.size else (np.zeros(bins), None)
 
     width, height = size
-    left, right, top, bottom = 60, 20, 40, 60
-    pw, ph = width - left - right, height - top - bottom
+    left, right, bottom = 60, 20, 60
+    pw = width - left - right
     img = Image.new("RGB", size, "white")
     draw = ImageDraw.Draw(img)
     font = ImageFont.load_default()
 
     def x_of(depth: float) -> float:
         return left + (depth - lo) / (hi - lo) * pw if hi > lo else left
+
+    # Span labels: each goes on the first row where it does not run into the previous label (narrow spans stack).
+    offsets = plan.offsets()
+    labels, row_ends = [], []
+    for i, span in enumerate(plan.spans):
+        text = f"{i}{' ' + span.name if span.name else ''}: {span.levels} lv"
+        if span.levels:
+            text += f" ({offsets[i]}-{offsets[i] + span.levels - 1})"
+        w = draw.textlength(text, font=font)
+        x = min(x_of(span.start) + 3, width - w - 2)
+        row = next((r for r, end in enumerate(row_ends) if end + 6 <= x), len(row_ends))
+        row_ends[row : row + 1] = [x + w]
+        labels.append((x, row, text))
+    top = 16 + 12 * max(2, len(row_ends))
+    ph = height - top - bottom
 
     for i, span in enumerate(plan.spans):  # shade spans: 0-level spans grey, others alternating tint
         x0, x1 = x_of(span.start), x_of(span.end)
@@ -93,14 +108,10 @@ def histogram_png(
             continue
         h = math.log1p(float(c)) / peak * ph
         draw.rectangle([left + i * bar_w, top + ph - h, left + (i + 1) * bar_w, top + ph], fill=(60, 60, 60))
-    offsets = plan.offsets()
-    for i, span in enumerate(plan.spans):
+    for span, (x, row, text) in zip(plan.spans, labels):
         x0 = x_of(span.start)
         draw.line([x0, top - 5, x0, top + ph + 5], fill=(200, 30, 30), width=2)
-        label = f"{i}{' ' + span.name if span.name else ''}: {span.levels} lv"
-        if span.levels:
-            label += f" ({offsets[i]}-{offsets[i] + span.levels - 1})"
-        draw.text((x0 + 3, top - 14 - (i % 2) * 12), label, fill=(160, 20, 20), font=font)
+        draw.text((x, top - 14 - row * 12), text, fill=(160, 20, 20), font=font)
     x_end = x_of(plan.end)
     draw.line([x_end, top - 5, x_end, top + ph + 5], fill=(200, 30, 30), width=2)
     draw.rectangle([left, top, left + pw, top + ph], outline=(0, 0, 0))

@@ -201,7 +201,10 @@ def run(args: argparse.Namespace) -> int:
     if args.out_dir is not None:
         if args.out_dir.exists() and not args.out_dir.is_dir():
             raise UserError("--out-dir is not a folder", args.out_dir)
-        args.out_dir.mkdir(parents=True, exist_ok=True)
+        try:
+            args.out_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise UserError(f"cannot create the output folder ({exc.strerror or exc})", args.out_dir) from exc
     spec = OutputSpec(args.out_dir, args.mask, args.exr, args.histogram_png)
     check_outputs(args.files, spec)  # no output may be an input or collide with another file's output
 
@@ -223,11 +226,17 @@ def run(args: argparse.Namespace) -> int:
             opts = replace(opts, range=(lo, hi) if hi > lo else None, range_percentile=None, near_clip=None)
 
     done, errors, lo_all, hi_all, units = 0, [], float("inf"), float("-inf"), ""
-    for status, text, rng, unit in _map(_process, jobs_for(opts), args.jobs, progress, "normalise"):
+    jobs = jobs_for(opts)
+    for job, (status, text, rng, unit) in zip(jobs, _map(_process, jobs, args.jobs, progress, "normalise")):
         if status == "error":
             errors.append(text)
             continue
         done += 1
+        if rng is None:
+            print(
+                f"depthcore normalise: warning: {job.path}: every pixel is background; the map is all black",
+                file=sys.stderr,
+            )
         units = units or (unit if unit != "unknown" else "")
         if text:
             print(text)

@@ -62,7 +62,9 @@ def _read_exr(path: Path, channel: str | None, window: str) -> DepthImage:
     values = read_exr_channels(path, [name], window=window)[name]
     header = exr_header(path)
     kind = _text(header.get("depthcore:kind")) or _kind_from_channel(name)
-    units = _text(header.get("depthcore:units")) or ("metres" if kind in ("depth", "distance") else "unknown")
+    # Blender's passes are in scene units (metres by default); a bare Y/Z channel (Daz: centimetres) says nothing.
+    blender_pass = name.endswith(("Depth.Z", "Mist.Z"))
+    units = _text(header.get("depthcore:units")) or ("m" if blender_pass else "unknown")
     meta = {k: v for k, v in header.items() if isinstance(k, str) and k.startswith("depthcore:")}
     return DepthImage(values, path, name, kind, units, meta)
 

@@ -223,8 +223,48 @@ def test_disparity_file_keeps_near_white_and_recorded_backplane_is_used(tmp_path
     depth = np.array([[1.0, 2.0], [3.0, 5.0]], np.float32)
     write_exr(tmp_path / "z.exr", {"depth": depth}, {"kind": "depth", "units": "m", "backplane_depth": 5.0})
     for name in ("d.exr", "z.exr"):
-        proc = subprocess.run([sys.executable, "-m", "depthcore", "normalise", str(tmp_path / name), "-q"],
-                              capture_output=True, text=True)
+        proc = subprocess.run(
+            [sys.executable, "-m", "depthcore", "normalise", str(tmp_path / name), "-q"], capture_output=True, text=True
+        )
         assert proc.returncode == 0, proc.stderr
     assert read_png(tmp_path / "d.depth.png").tolist() == [[0, 85], [170, 255]]
     assert read_png(tmp_path / "z.depth.png").tolist() == [[255, 127], [0, 0]]  # 5.0 is the backplane
+
+
+def test_output_folder_problems_are_one_line_errors(tmp_path):
+    """QA: --out-dir under a regular file, and an output path that is a folder, gave tracebacks."""
+    import subprocess
+    import sys
+
+    import numpy as np
+
+    from depthcore.io import write_exr
+
+    write_exr(tmp_path / "q.exr", {"Z": np.array([[1.0, 2.0]], np.float32)})
+    (tmp_path / "afile").write_text("x")
+    (tmp_path / "q.depth.png").mkdir()
+    for extra in (["--out-dir", str(tmp_path / "afile" / "x")], []):
+        proc = subprocess.run(
+            [sys.executable, "-m", "depthcore", "normalise", str(tmp_path / "q.exr"), *extra],
+            capture_output=True,
+            text=True,
+        )
+        assert proc.returncode == 2 and "Traceback" not in proc.stderr, proc.stderr
+        assert len(proc.stderr.strip().splitlines()) == 1, proc.stderr
+
+
+def test_all_background_warns(tmp_path):
+    import subprocess
+    import sys
+
+    import numpy as np
+
+    from depthcore.io import write_exr
+
+    write_exr(tmp_path / "far.exr", {"Z": np.array([[20.0, 30.0]], np.float32)})
+    proc = subprocess.run(
+        [sys.executable, "-m", "depthcore", "normalise", str(tmp_path / "far.exr"), "--far-clip", "10"],
+        capture_output=True,
+        text=True,
+    )
+    assert proc.returncode == 0 and "every pixel is background" in proc.stderr
