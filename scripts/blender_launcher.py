@@ -167,7 +167,7 @@ def _usage() -> str:
     return (
         "usage: blender -b [file.blend] [-E ENGINE] [-o PATH] [-F FORMAT] [-s N] [-e N] [-f N | -a]\n"
         "               [--python-exit-code N] [--python FILE | --python-expr EXPR] ... [-- script args]\n"
-        "Depthcore's bpy-backed Blender launcher (no GUI); see docs/readme/environment.md."
+        "Depthcore's bpy-backed Blender launcher (no GUI); see README.md, section 'Environment'."
     )
 
 
@@ -234,7 +234,7 @@ class Launcher:
             print(_usage())
             return 0
         if not any(a in ("-b", "--background") for a in args):
-            raise LauncherError("this launcher has no GUI: pass -b/--background (see docs/readme/environment.md)")
+            raise LauncherError("this launcher has no GUI: pass -b/--background (see README.md, section 'Environment')")
         i = 0
         while i < len(args):
             arg = args[i]

@@ -10,7 +10,7 @@ from ..daz.run import run_daz
 DESCRIPTION = """\
 Drop-in for daz_depthmap_processor's format_depthmap.py: same flags, same output names next to each input
 (<name>.depth.png, .mask.png, .regions.png), same pixels and printed text. Where the original crashes or
-misbehaves this prints a one-line error (exit 2) or gives the documented sane result (docs/readme/daz.md)."""
+misbehaves this prints a one-line error (exit 2) or gives the documented sane result (README, "depthcore daz")."""
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from .. import __version__
 from ..errors import UserError
 
-SUBCOMMANDS = ("normalise", "daz", "shell", "estimate", "eval", "weights", "demo")
+SUBCOMMANDS = ("normalise", "daz", "shell", "estimate", "eval", "weights")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -11,6 +11,7 @@ image's pixels (histogram.npy) for scripts/render_panel_mock.py.
 from __future__ import annotations
 
 import json
+import os
 import sys
 import traceback
 
@@ -95,7 +96,9 @@ def add_estimate(scene, results, prefs) -> None:
     disparity = np.where(r.background, 0.0, 2.0 / np.maximum(r.depth, 1e-3) * ripple + 0.1).astype(np.float32)
     exr = write_exr(OUT / "estimate.depth.exr", {"disparity": disparity}, {"kind": "disparity", "units": "relative"})
     results.load_estimate(scene, exr, "tiny-da", "render")
-    prefs.estimator_python = sys.executable  # this venv: has depthcore for `depthcore eval`
+    # The estimator Python runs `depthcore eval`: this venv, or the one named by DEPTHCORE_ESTIMATOR_PYTHON (the
+    # bpy 4.5 run points it at the project venv, as a user points Blender at a Python with depthcore).
+    prefs.estimator_python = os.environ.get("DEPTHCORE_ESTIMATOR_PYTHON", sys.executable)
     report["compare"] = driver.op_outcome(lambda: bpy.ops.depthcore.compare_with_render())
 
 
