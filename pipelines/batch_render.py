@@ -28,10 +28,9 @@ import numpy as np
 from blender_addon.render import RenderOptions, render_depth_frame
 from depthcore import __version__
 from depthcore.atomic import atomic_write_text
-from depthcore.camera import distance_to_depth
 from depthcore.dataset import parse_frame_range, resolve_shard, shard_frames
+from depthcore.dataset.blenderproc_layout import blenderproc_frame
 from depthcore.dataset.frame_extras import (
-    blenderproc_normals,
     check_plan_file,
     frame_camera,
     frame_meta,
@@ -50,8 +49,6 @@ from pipelines._bootstrap import ArgumentParser, run_main, script_args
 
 ALL_OUTPUTS = ("depth", "distance", "seg", "color", "png", "normals")
 DEFAULT_OUTPUTS = "depth,distance,seg,color,png"
-DEPTH_BACKGROUND = np.float32(1e10)  # what Cycles and BlenderProc write for "nothing hit"
-DISTANCE_BACKGROUND = np.float32(10000)  # BlenderProc's enable_distance_output background
 
 
 def parse_args(argv: list[str]):
@@ -105,8 +102,14 @@ def validate(args, scene: bpy.types.Scene) -> dict:
     if args.seed is not None:
         scene.cycles.seed = args.seed
     prepare_output_dir(args.out)
-    return {"outputs": outputs, "backplane": backplane, "resolution": resolution, "plan": plan,
-            "frames": frames, "shard": resolve_shard(args.shard)}
+    return {
+        "outputs": outputs,
+        "backplane": backplane,
+        "resolution": resolution,
+        "plan": plan,
+        "frames": frames,
+        "shard": resolve_shard(args.shard),
+    }
 
 
 def render_options(v: dict, samples: int | None) -> RenderOptions:
@@ -115,8 +118,9 @@ def render_options(v: dict, samples: int | None) -> RenderOptions:
     wanted |= {"object_index"} if "seg" in v["outputs"] else set()
     wanted |= {"color"} if "color" in v["outputs"] else set()
     wanted |= {"normal"} if "normals" in v["outputs"] else set()
-    return RenderOptions(samples=samples, resolution=v["resolution"], outputs=frozenset(wanted),
-                         backplane=v["backplane"])
+    return RenderOptions(
+        samples=samples, resolution=v["resolution"], outputs=frozenset(wanted), backplane=v["backplane"]
+    )
 
 
 def object_categories(scene: bpy.types.Scene, names: dict[int, str], default: int) -> dict[int, int]:
@@ -129,39 +133,21 @@ def object_categories(scene: bpy.types.Scene, names: dict[int, str], default: in
     return cats
 
 
-def _smallest_uint(top: int) -> type:
-    for dtype in (np.uint8, np.uint16, np.uint32):
-        if top <= np.iinfo(dtype).max:
-            return dtype
-    return np.int64
-
-
 def hdf5_frame(res, cats: dict[int, int], v: dict, camera: dict, default: int) -> dict:
     """The frame in BlenderProc's HDF5 layout (same keys, dtypes and background values)."""
-    depth = np.where(np.isfinite(res.depth), res.depth, DEPTH_BACKGROUND).astype(np.float32)
-    data: dict = {}
-    if res.color is not None:
-        data["colors"] = res.color
-    if "depth" in v["outputs"]:
-        data["depth"] = depth
-    if res.distance is not None:
-        distance = np.where(np.isfinite(res.distance), res.distance, DISTANCE_BACKGROUND).astype(np.float32)
-        data["distance"] = distance
-        data["antialiased_depth"] = distance_to_depth(distance, res.intrinsics).astype(np.float64)
-    if res.normal is not None:
-        data["normals"] = blenderproc_normals(res.normal, res.pose)  # BlenderProc's camera-axes encoding
-    if res.object_index is not None:
-        inst = res.object_index
-        top = int(inst.max(initial=0))
-        lut = np.array([cats.get(i, default) for i in range(top + 1)], dtype=np.int64)
-        data["instance_segmaps"] = inst.astype(_smallest_uint(max(res.object_names, default=0)))
-        category = lut[inst]
-        data["category_id_segmaps"] = category.astype(_smallest_uint(int(category.max(initial=0))))
-        names = {0: "World", **res.object_names}
-        data["instance_attribute_maps"] = [
-            {"idx": int(i), "category_id": cats.get(int(i), default), "name": names.get(int(i), "")}
-            for i in np.unique(inst)
-        ]
+    data = blenderproc_frame(
+        depth=res.depth,
+        intrinsics=res.intrinsics,
+        with_depth="depth" in v["outputs"],
+        distance=res.distance,
+        color=res.color,
+        normal=res.normal,
+        pose=res.pose,
+        object_index=res.object_index,
+        object_names=res.object_names,
+        categories=cats,
+        default_category=default,
+    )
     data["depthcore"] = frame_meta(res.frame, camera, "batch_render", backplane_depth=res.backplane_depth)
     return data
 
@@ -180,8 +166,7 @@ def write_frame(res, v: dict, args, out: Path, scene: bpy.types.Scene) -> list[P
         paths.exr.parent.mkdir(exist_ok=True)
         written.append(write_exr(paths.exr, channels, meta={**meta, "background": "inf"}))
     if "png" in v["outputs"]:
-        grey, gmeta = grey_map(res.depth, bits=args.bits, plan=v["plan"],
-                               backplane=res.backplane_depth)
+        grey, gmeta = grey_map(res.depth, bits=args.bits, plan=v["plan"], backplane=res.backplane_depth)
         paths.grey.parent.mkdir(exist_ok=True)
         written.append(write_png(paths.grey, grey, meta={**gmeta, "frame": res.frame}))
     if res.object_index is not None:
@@ -239,10 +224,17 @@ def main(argv: list[str]) -> int:
     v = validate(args, scene)
     out = Path(args.out)
     settings = {
-        "blend": bpy.data.filepath, "camera": scene.camera.name, "outputs": sorted(v["outputs"]),
-        "samples": args.samples, "resolution": v["resolution"], "backplane": v["backplane"], "bits": args.bits,
-        "plan": v["plan"].to_dict() if v["plan"] else None, "seed": scene.cycles.seed,
-        "default_category": args.default_category, "depthcore_version": __version__,
+        "blend": bpy.data.filepath,
+        "camera": scene.camera.name,
+        "outputs": sorted(v["outputs"]),
+        "samples": args.samples,
+        "resolution": v["resolution"],
+        "backplane": v["backplane"],
+        "bits": args.bits,
+        "plan": v["plan"].to_dict() if v["plan"] else None,
+        "seed": scene.cycles.seed,
+        "default_category": args.default_category,
+        "depthcore_version": __version__,
     }
     manifest = RunManifest(out)
     manifest.start("batch_render", settings)
@@ -250,8 +242,11 @@ def main(argv: list[str]) -> int:
     remove_stale_temp_files(out, mine)
     done = manifest.complete_frames(mine, verify=args.verify)
     todo = [f for f in mine if f not in done]
-    print(f"batch_render: {len(mine)} frames in shard {v['shard']}, {len(done)} already complete, "
-          f"{len(todo)} to render -> {out}", flush=True)
+    print(
+        f"batch_render: {len(mine)} frames in shard {v['shard']}, {len(done)} already complete, "
+        f"{len(todo)} to render -> {out}",
+        flush=True,
+    )
     options = render_options(v, args.samples)
     bar = frame_progress(len(mine), desc="batch_render", initial=len(done))
     start = time.perf_counter()
@@ -272,13 +267,20 @@ def main(argv: list[str]) -> int:
                 break
     bar.close()
     if stop.requested and rendered < len(todo):
-        print(f"batch_render: stopped by Ctrl-C after {rendered} of {len(todo)} frames; complete frames are kept, "
-              "rerun the same command to resume", file=sys.stderr, flush=True)
+        print(
+            f"batch_render: stopped by Ctrl-C after {rendered} of {len(todo)} frames; complete frames are kept, "
+            "rerun the same command to resume",
+            file=sys.stderr,
+            flush=True,
+        )
         return 130
     if todo:
         elapsed = time.perf_counter() - start
-        print(f"batch_render: rendered {len(todo)} frames in {elapsed:.2f} s "
-              f"({len(todo) / elapsed:.2f} frames/s) -> {out}", flush=True)
+        print(
+            f"batch_render: rendered {len(todo)} frames in {elapsed:.2f} s "
+            f"({len(todo) / elapsed:.2f} frames/s) -> {out}",
+            flush=True,
+        )
     return 0
 
 

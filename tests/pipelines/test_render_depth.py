@@ -342,6 +342,6 @@ def test_bad_input_one_line_error_nothing_written(run_bproc, demo_scene, tmp_pat
 
 
 def test_readme_pipeline_doc_commands_exist() -> None:
-    doc = (REPO / "docs" / "readme" / "pipelines.md").read_text()
+    doc = (REPO / "README.md").read_text()
     assert "blenderproc run --custom-blender-path .blender pipelines/render_depth.py" in doc
     assert "pipelines/batch_render.py" in doc
