@@ -12,7 +12,6 @@ from __future__ import annotations
 import importlib.util
 import json
 import math
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -21,6 +20,7 @@ from types import SimpleNamespace
 import numpy as np
 import OpenEXR
 import pytest
+from addon_runner import run_driver
 from PIL import Image
 
 pytestmark = [pytest.mark.blender, pytest.mark.estimators]
@@ -50,25 +50,12 @@ def _python_without_depthcore() -> str:
 
 
 @pytest.fixture(scope="module")
-def run(tmp_path_factory) -> SimpleNamespace:
+def run(tmp_path_factory, extension_zip) -> SimpleNamespace:
     base = tmp_path_factory.mktemp("estimate")
     model = _tiny_models().save_tiny("da-relative", base / "tiny-da")
-    build = subprocess.run(
-        [PY, str(REPO / "scripts" / "build_extension.py"), "--platforms", "linux-x64", "--output-dir",
-         str(base / "dist")], capture_output=True, text=True, cwd=REPO, timeout=600,
-    )
-    assert build.returncode == 0, build.stderr
-    zip_path = Path(build.stdout.split()[-1])
     out = base / "out"
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
-    proc = subprocess.run(
-        [PY, str(REPO / "tests" / "addon" / "estimate_driver.py"), str(zip_path), str(out), PY, str(model),
-         _python_without_depthcore()],
-        capture_output=True, text=True, cwd=base, env=env, timeout=900,
-    )
-    report_file = out / "estimate_report.json"
-    assert report_file.is_file(), proc.stdout[-3000:] + proc.stderr[-3000:]
-    report = json.loads(report_file.read_text())
+    args = [str(extension_zip), str(out), PY, str(model), _python_without_depthcore()]
+    report = run_driver("estimate_driver.py", args, base, out / "estimate_report.json")
     assert report["errors"] == {}, "\n".join(report["errors"].values())
     return SimpleNamespace(out=out, report=report, base=base)
 

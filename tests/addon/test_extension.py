@@ -9,7 +9,6 @@ read back with independent readers (OpenEXR, Pillow, json) and judged.
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import zipfile
@@ -19,6 +18,7 @@ from types import SimpleNamespace
 import numpy as np
 import OpenEXR
 import pytest
+from addon_runner import run_driver
 from PIL import Image
 
 pytestmark = pytest.mark.blender
@@ -29,21 +29,11 @@ STEM = "Scene_0001"
 
 
 @pytest.fixture(scope="module")
-def run(tmp_path_factory) -> SimpleNamespace:
+def run(tmp_path_factory, extension_zip) -> SimpleNamespace:
     base = tmp_path_factory.mktemp("addon")
-    build = subprocess.run(
-        [PY, str(REPO / "scripts" / "build_extension.py"), "--platforms", "linux-x64", "--output-dir",
-         str(base / "dist")], capture_output=True, text=True, cwd=REPO, timeout=600,
-    )
-    assert build.returncode == 0, build.stderr
-    zip_path = Path(build.stdout.split()[-1])
     out = base / "out"
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
-    proc = subprocess.run([PY, str(REPO / "tests" / "addon" / "driver.py"), str(zip_path), str(out)],
-                          capture_output=True, text=True, cwd=base, env=env, timeout=900)
-    report_file = out / "report.json"
-    assert report_file.is_file(), proc.stdout[-3000:] + proc.stderr[-3000:]
-    return SimpleNamespace(zip=zip_path, out=out, report=json.loads(report_file.read_text()))
+    report = run_driver("driver.py", [str(extension_zip), str(out)], base, out / "report.json")
+    return SimpleNamespace(zip=extension_zip, out=out, report=report)
 
 
 def read_exr(path: Path) -> tuple[dict[str, np.ndarray], dict]:

@@ -9,15 +9,13 @@ properties, UIList classes). A typo in a draw function fails here instead of in 
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+from addon_runner import run_driver
 
 pytestmark = pytest.mark.blender
 
@@ -27,21 +25,11 @@ STATES = ("no_render", "after_render", "over_allocated")
 
 
 @pytest.fixture(scope="module")
-def run(tmp_path_factory) -> SimpleNamespace:
+def run(tmp_path_factory, extension_zip) -> SimpleNamespace:
     base = tmp_path_factory.mktemp("panel")
-    build = subprocess.run(
-        [PY, str(REPO / "scripts" / "build_extension.py"), "--platforms", "linux-x64", "--output-dir",
-         str(base / "dist")], capture_output=True, text=True, cwd=REPO, timeout=600,
-    )
-    assert build.returncode == 0, build.stderr
-    zip_path = Path(build.stdout.split()[-1])
     out = base / "out"
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
-    proc = subprocess.run([PY, str(REPO / "tests" / "addon" / "panel_driver.py"), str(zip_path), str(out)],
-                          capture_output=True, text=True, cwd=base, env=env, timeout=600)
-    report_file = out / "panel_report.json"
-    assert report_file.is_file(), proc.stdout[-3000:] + proc.stderr[-3000:]
-    return SimpleNamespace(out=out, report=json.loads(report_file.read_text()))
+    report = run_driver("panel_driver.py", [str(extension_zip), str(out)], base, out / "panel_report.json", 600)
+    return SimpleNamespace(out=out, report=report)
 
 
 def nodes(tree: dict | None, parents: tuple = ()) -> Iterator[tuple[dict, tuple]]:
