@@ -117,6 +117,42 @@ def observed_range(
     return _range(v, options, background, lo, hi)
 
 
+POOL_BINS = 1 << 16  # pooled percentiles over many files are exact to (max - min) / 65536
+
+
+def foreground_histogram(
+    values: np.ndarray, options: NormaliseOptions, lo: float, hi: float, bins: int = POOL_BINS
+) -> np.ndarray:
+    """Counts of one image's foreground over ``[lo, hi]`` (values outside are counted at the ends).
+
+    Summed over many files, :func:`histogram_percentiles` turns them into one pooled percentile range
+    (``--global-range --range-percentile``) while holding a single image in memory at a time.
+    """
+    v = np.asarray(values)
+    bg, _, _ = _scan(v, options)
+    fg = np.clip(v[~bg], lo, hi)
+    return np.histogram(fg, bins=bins, range=(lo, hi))[0].astype(np.int64)
+
+
+def histogram_percentiles(
+    counts: np.ndarray, lo: float, hi: float, percentiles: tuple[float, float]
+) -> tuple[float, float]:
+    """Percentiles of the values behind ``counts`` (bins over ``[lo, hi]``), interpolated inside a bin."""
+    cdf = np.cumsum(counts)
+    total = int(cdf[-1]) if cdf.size else 0
+    if total == 0:
+        raise UserError("no foreground pixels in any file: cannot take percentiles")
+    width = (hi - lo) / len(counts)
+    out = []
+    for p in percentiles:
+        target = p / 100.0 * total
+        i = min(int(np.searchsorted(cdf, target, side="left")), len(counts) - 1)
+        before = int(cdf[i - 1]) if i else 0
+        frac = (target - before) / counts[i] if counts[i] else 0.0
+        out.append(lo + (i + min(max(frac, 0.0), 1.0)) * width)
+    return out[0], out[1]
+
+
 def _min_max(v: np.ndarray, bg: np.ndarray) -> tuple[float, float]:
     """Foreground min and max (inf, -inf when there is none)."""
     if not bg.any():

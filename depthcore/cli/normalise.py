@@ -128,6 +128,48 @@ def _file_range(job: _Job) -> tuple[float, float] | str | None:
         return str(exc) if exc.path else f"{job.path}: {exc}"
 
 
+def _file_histogram(job: _Job, lo: float, hi: float):
+    """One file's foreground histogram over the global [lo, hi] (second pass of a pooled percentile range)."""
+    from ..io import read_depth
+    from ..normalise import foreground_histogram, options_for_file
+
+    try:
+        image = read_depth(job.path, job.channel)
+        return foreground_histogram(image.values, options_for_file(job.options, image.kind, image.meta), lo, hi)
+    except UserError as exc:
+        return str(exc) if exc.path else f"{job.path}: {exc}"
+
+
+def _global_range(opts: NormaliseOptions, jobs_for, workers: int, progress: bool) -> NormaliseOptions:
+    """One range over every file, streamed (one image in memory per worker).
+
+    Without percentiles: the nearest foreground minimum to the farthest maximum. With ``--range-percentile``: a
+    second pass pools every file's foreground into one histogram and takes the percentiles of all pixels together.
+    """
+    from dataclasses import replace
+    from functools import partial
+
+    from ..normalise import histogram_percentiles
+
+    ranges = []
+    for item in _map(_file_range, jobs_for(replace(opts, range_percentile=None)), workers, progress, "range"):
+        if isinstance(item, str):
+            raise UserError(item)
+        if item is not None:
+            ranges.append(item)
+    if not ranges:
+        return opts
+    lo, hi = min(r[0] for r in ranges), max(r[1] for r in ranges)
+    if opts.range_percentile is not None and hi > lo:
+        total = None
+        for item in _map(partial(_file_histogram, lo=lo, hi=hi), jobs_for(opts), workers, progress, "percentiles"):
+            if isinstance(item, str):
+                raise UserError(item)
+            total = item if total is None else total + item
+        lo, hi = histogram_percentiles(total, lo, hi, opts.range_percentile)
+    return replace(opts, range=(lo, hi) if hi > lo else None, range_percentile=None, near_clip=None)
+
+
 def _process(job: _Job) -> tuple[str, str, tuple[float, float] | None, str]:
     """Normalise and write one file: (status "ok"|"error", text to print, range, units)."""
     from ..io import read_depth
@@ -213,17 +255,7 @@ def run(args: argparse.Namespace) -> int:
 
     progress = not args.quiet
     if args.global_range and len(args.files) > 0:
-        ranges = []
-        for item in _map(_file_range, jobs_for(opts), args.jobs, progress, "range"):
-            if isinstance(item, str):
-                raise UserError(item)
-            if item is not None:
-                ranges.append(item)
-        if ranges:
-            lo, hi = min(r[0] for r in ranges), max(r[1] for r in ranges)
-            from dataclasses import replace
-
-            opts = replace(opts, range=(lo, hi) if hi > lo else None, range_percentile=None, near_clip=None)
+        opts = _global_range(opts, jobs_for, args.jobs, progress)
 
     done, errors, lo_all, hi_all, units = 0, [], float("inf"), float("-inf"), ""
     jobs = jobs_for(opts)

@@ -268,3 +268,46 @@ def test_all_background_warns(tmp_path):
         text=True,
     )
     assert proc.returncode == 0 and "every pixel is background" in proc.stderr
+
+
+def test_global_range_percentiles_pool_every_pixel(tmp_path):
+    """--global-range --range-percentile takes the percentiles of all files' pixels together, not per file."""
+    import subprocess
+    import sys
+
+    import numpy as np
+
+    from depthcore.io import png_text, write_exr
+
+    rng = np.random.default_rng(3)
+    a = rng.uniform(1.0, 2.0, (64, 64)).astype(np.float32)  # a near file and a far, wider one
+    b = rng.uniform(2.0, 10.0, (64, 192)).astype(np.float32)
+    write_exr(tmp_path / "a.exr", {"Z": a})
+    write_exr(tmp_path / "b.exr", {"Z": b})
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "depthcore",
+            "normalise",
+            str(tmp_path / "a.exr"),
+            str(tmp_path / "b.exr"),
+            "--global-range",
+            "--range-percentile",
+            "5",
+            "95",
+            "-q",
+        ],
+        capture_output=True,
+        text=True,
+    )
+    assert proc.returncode == 0, proc.stderr
+    want = np.percentile(np.concatenate([a.ravel(), b.ravel()]), [5, 95])
+    got = [float(x) for x in png_text(tmp_path / "a.depth.png")["depthcore:range"].strip("[]").split(",")]
+    # exact to a histogram bin ((max - min) / 65536) or the gap between neighbouring sorted pixels (~7e-4 here)
+    np.testing.assert_allclose(got, want, atol=1e-3)
+    per_file_widest = [min(np.percentile(a, 5), np.percentile(b, 5)), max(np.percentile(a, 95), np.percentile(b, 95))]
+    assert abs(got[0] - per_file_widest[0]) > 0.05  # not the old per-file widest range
+    assert (
+        png_text(tmp_path / "b.depth.png")["depthcore:range"] == png_text(tmp_path / "a.depth.png")["depthcore:range"]
+    )
