@@ -128,6 +128,30 @@ class Intrinsics:
         x, y = self.normalised_coords()
         return np.sqrt(1.0 + x * x + y * y)
 
+    def project(self, points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Pixel coordinates (u, v) of points (..., 3) in OpenCV camera coordinates; the inverse of
+        :func:`points_from_depth`. Perspective points at or behind the camera plane give NaN."""
+        p = np.asarray(points, dtype=np.float64)
+        x, y, z = p[..., 0], p[..., 1], p[..., 2]
+        if self.projection == "ORTHO":
+            return self.fx * x + self.cx, self.fy * y + self.cy
+        with np.errstate(divide="ignore", invalid="ignore"):
+            z = np.where(z > 1e-6, z, np.nan)
+            return self.fx * x / z + self.cx, self.fy * y / z + self.cy
+
+    def resized(self, width: int, height: int) -> Intrinsics:
+        """The intrinsics after resizing the image to ``width`` x ``height`` (pixel centres on integers)."""
+        sx, sy = width / self.width, height / self.height
+        return Intrinsics(
+            self.fx * sx,
+            self.fy * sy,
+            (self.cx + 0.5) * sx - 0.5,
+            (self.cy + 0.5) * sy - 0.5,
+            width,
+            height,
+            self.projection,
+        )
+
     def frustum_corners(self, depth: float, margin: float = 0.0) -> np.ndarray:
         """4x3 corners of the image rectangle at planar ``depth``, in Blender camera coordinates.
 

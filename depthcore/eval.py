@@ -114,13 +114,8 @@ def _project(depth_i: np.ndarray, K_i: Intrinsics, K_j: Intrinsics, rel: np.ndar
     d = np.where(np.isfinite(depth_i) & (depth_i > 0), depth_i, np.nan)
     pts = points_from_depth(d, K_i).reshape(-1, 3).astype(np.float64)
     cam = pts @ rel[:3, :3].T + rel[:3, 3]
-    z = cam[:, 2]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        if K_j.projection == "ORTHO":
-            u, v = K_j.fx * cam[:, 0] + K_j.cx, K_j.fy * cam[:, 1] + K_j.cy
-        else:
-            z = np.where(z > 1e-6, z, np.nan)
-            u, v = K_j.fx * cam[:, 0] / z + K_j.cx, K_j.fy * cam[:, 1] / z + K_j.cy
+    u, v = K_j.project(cam)
+    z = cam[:, 2] if K_j.projection == "ORTHO" else np.where(cam[:, 2] > 1e-6, cam[:, 2], np.nan)
     return u, v, z
 
 

@@ -48,14 +48,6 @@ class VideoOptions:
     metric_scale: tuple[float, float] | None = None  # explicit (scale, shift) for relative models
 
 
-def scale_intrinsics(K: Intrinsics, width: int, height: int) -> Intrinsics:
-    """Intrinsics after resizing the image to ``width`` x ``height`` (pixel centres on integers)."""
-    sx, sy = width / K.width, height / K.height
-    return Intrinsics(
-        K.fx * sx, K.fy * sy, (K.cx + 0.5) * sx - 0.5, (K.cy + 0.5) * sy - 0.5, width, height, K.projection
-    )
-
-
 def estimates(
     frames: Iterable[tuple[int, int, object]], estimator: Estimator, K: Intrinsics | None
 ) -> Iterator[tuple[int, int, object, DepthEstimate]]:
@@ -99,7 +91,7 @@ def estimate_video(
             f"{info.width}x{info.height}",
             video,
         )
-    K = scale_intrinsics(opts.intrinsics, width, height) if opts.intrinsics else None
+    K = opts.intrinsics.resized(width, height) if opts.intrinsics else None
     metric = estimator.metric or opts.metric_scale is not None
     if opts.point_clouds and not metric:
         raise UserError("point clouds need metric depth: use a metric model or give --metric-scale", video)

@@ -196,3 +196,20 @@ def test_bad_camera_json_names_the_file(tmp_path):
 def test_opencv_pose_flips_y_and_z():
     c2w = blender_to_opencv_pose(np.eye(4))
     np.testing.assert_array_equal(np.diag(c2w), [1, -1, -1, 1])
+
+
+@pytest.mark.parametrize("projection", ["PERSP", "ORTHO"])
+def test_project_inverts_points_from_depth(projection):
+    K = Intrinsics(40.0, 42.0, 9.5, 6.0, 20, 12, projection)
+    depth = np.random.default_rng(1).uniform(1.0, 5.0, (12, 20))
+    u, v = K.project(points_from_depth(depth, K))
+    gu, gv = K.pixel_grid()
+    np.testing.assert_allclose(u, gu, atol=1e-4)
+    np.testing.assert_allclose(v, gv, atol=1e-4)
+
+
+def test_resized_keeps_pixel_centres_and_field_of_view():
+    K = Intrinsics(100.0, 100.0, 63.5, 47.5, 128, 96)
+    half = K.resized(64, 48)
+    assert (half.fx, half.cx, half.cy, half.width) == (50.0, 31.5, 23.5, 64)
+    assert field_of_view(half) == pytest.approx(field_of_view(K))

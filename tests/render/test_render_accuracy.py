@@ -55,10 +55,7 @@ def test_intrinsics_match_blender_projection():
                 continue
             ndc = world_to_camera_view(scene, cam, Vector(p))
             u_ref, v_ref = ndc.x * K.width - 0.5, (1.0 - ndc.y) * K.height - 0.5
-            if K.projection == "PERSP":
-                u, v = K.fx * pc[0] / -pc[2] + K.cx, -K.fy * pc[1] / -pc[2] + K.cy
-            else:
-                u, v = K.fx * pc[0] + K.cx, -K.fy * pc[1] + K.cy
+            u, v = K.project(np.array([pc[0], -pc[1], -pc[2]]))  # Blender camera axes -> OpenCV
             assert (u, v) == pytest.approx((u_ref, v_ref), abs=1e-3), name
         assert bpy.context.scene is scene
 

@@ -66,9 +66,6 @@ def test_intrinsics_project_like_blender(spec, seed):
             continue
         ndc = world_to_camera_view(scene, cam, Vector(p))
         u_ref, v_ref = ndc.x * K.width - 0.5, (1.0 - ndc.y) * K.height - 0.5
-        if K.projection == "PERSP":
-            u, v = K.fx * pc[0] / -pc[2] + K.cx, -K.fy * pc[1] / -pc[2] + K.cy
-        else:
-            u, v = K.fx * pc[0] + K.cx, -K.fy * pc[1] + K.cy
+        u, v = K.project(np.array([pc[0], -pc[1], -pc[2]]))  # Blender camera axes -> OpenCV
         tol = 1e-4 * max(1.0, abs(u_ref), abs(v_ref))
         assert abs(u - u_ref) < tol and abs(v - v_ref) < tol, (spec, u, u_ref, v, v_ref)
